@@ -1,0 +1,4 @@
+export * from './labels.js';
+export * from './preprocessing.js';
+export * from './metadata.js';
+export * from './metrics.js';
