@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { Variant } from '@amft/shared';
+import { buildModel, resolveModelConfig, summarize, type ModelSummary } from '../model/index.js';
+
+const InfoArgs = z.object({
+  variant: Variant.default('lite'),
+  lstm: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export function modelInfo(variant: Variant, lstm: boolean): ModelSummary {
+  const cfg = resolveModelConfig(variant, { lstm });
+  const model = buildModel(cfg);
+  try {
+    return summarize(model, cfg);
+  } finally {
+    model.dispose();
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** `amft info --variant V [--lstm] [--json]`: parameter counts and FLOPs of a variant. */
+export async function runInfo(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { variant: { type: 'string' }, lstm: { type: 'boolean' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const args = InfoArgs.parse(values);
+  const info = modelInfo(args.variant, args.lstm);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    [
+      `variant          ${info.variant}${info.lstm ? ' + LSTM' : ''}`,
+      `inputShape       [${info.inputShape.join(', ')}] (NHWC, -1 = dynamic)`,
+      `trainableParams  ${fmt(info.trainableParams)}`,
+      `totalParams      ${fmt(info.totalParams)}`,
+      `macsPerImage     ${fmt(info.macsPerImage)}`,
+      `flopsPerImage    ${fmt(info.flopsPerImage)} (${(info.flopsPerImage / 1e6).toFixed(1)} MFLOPs)`,
+      '',
+    ].join('\n'),
+  );
+}

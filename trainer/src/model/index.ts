@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './build-model.js';
+export * from './summary.js';
+export * as layers from './layers/index.js';
