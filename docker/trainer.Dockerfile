@@ -1,0 +1,33 @@
+# AMFT trainer on NVIDIA GPUs.
+# @tensorflow/tfjs-node-gpu 4.22 links libtensorflow 2.9.1, built for CUDA 11.2 + cuDNN 8.1.
+# Build:  docker build -f docker/trainer.Dockerfile -t amft-trainer .
+# Train:  docker run --gpus all -v $PWD/data:/data -v $PWD/runs:/runs amft-trainer \
+#           train --data /data/train --val-data /data/val --variant amft --out /runs/amft
+FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+
+ENV DEBIAN_FRONTEND=noninteractive
+# Node 20 from the official Node image (no extra package feeds needed).
+COPY --from=node:20-bookworm-slim /usr/local/bin/node /usr/local/bin/node
+COPY --from=node:20-bookworm-slim /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s /usr/local/lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY shared/package.json shared/
+COPY trainer/package.json trainer/
+COPY services/package.json services/
+# @tensorflow/tfjs-node-gpu is an optional dependency: here its install script runs and downloads
+# libtensorflow (GPU build) at image build time; the check makes a failed download fail the build.
+RUN npm ci --workspace trainer --include-workspace-root --no-audit --no-fund \
+ && test -d node_modules/@tensorflow/tfjs-node-gpu/lib \
+ || (echo "@tensorflow/tfjs-node-gpu did not install (its libtensorflow download failed)" >&2; exit 1)
+COPY shared shared
+COPY trainer trainer
+RUN npx tsc -b shared trainer
+
+VOLUME ["/data", "/runs"]
+ENTRYPOINT ["node", "/app/trainer/dist/cli.js"]
+CMD ["--help"]
