@@ -47,7 +47,8 @@ export class TorchLstm extends tf.layers.Layer {
       const bias = tf.add(this.bIh.read(), this.bHh.read());
       // All input projections in one matMul: [N*T, 4H] -> [N, T, 4H]
       const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [n * t, d]), this.wIh.read() as tf.Tensor2D), bias), [n, t, 4 * h]);
-      const steps = tf.unstack(xw, 1) as tf.Tensor2D[];
+      // per-step slices (tfjs' Unpack gradient fails when a step's output is the only consumer)
+      const steps = Array.from({ length: t }, (_, s) => tf.reshape(tf.slice(xw, [0, s, 0], [n, 1, 4 * h]), [n, 4 * h]) as tf.Tensor2D);
       let hPrev: tf.Tensor2D = tf.zeros([n, h]);
       let cPrev: tf.Tensor2D = tf.zeros([n, h]);
       const outputs: tf.Tensor2D[] = [];

@@ -6,7 +6,7 @@ export interface NearestUpsampleArgs extends LayerArgs {
 }
 
 /**
- * Nearest-neighbour upsampling by an integer factor, written as reshape + tile + reshape so its
+ * Nearest-neighbour upsampling by an integer factor, written as reshapes and tiles so its
  * gradient uses only fast kernels on every backend (and exports to Reshape/Expand in ONNX).
  */
 export class NearestUpsample extends tf.layers.Layer {
@@ -24,8 +24,11 @@ export class NearestUpsample extends tf.layers.Layer {
       const x = single(inputs) as tf.Tensor4D;
       const [n, h, w, c] = x.shape;
       const f = this.factor;
-      const tiled = tf.tile(tf.reshape(x, [n, h, 1, w, 1, c]), [1, 1, f, 1, f, 1]);
-      return tf.reshape(tiled, [n, h * f, w * f, c]);
+      // Two rank-4 tiles (tfjs has tile gradients only up to rank 5): repeat along the width,
+      // then repeat each widened row along the height.
+      const wide = tf.tile(tf.reshape(x, [n * h, w, 1, c]), [1, 1, f, 1]);
+      const tall = tf.tile(tf.reshape(wide, [n, h, 1, w * f * c]), [1, 1, f, 1]);
+      return tf.reshape(tall, [n, h * f, w * f, c]);
     });
   }
 

@@ -1,0 +1,185 @@
+// Training-throughput benchmark.
+//   npx tsx bench/train.ts [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--batch N]
+//                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N]
+// Times optimizer steps (forward + backward + Adam) of fixed nets on random data and prints img/s
+// and the time one FER2013 training epoch (28,709 images) would take. Add nets to NETS (or call
+// benchModel) — the factory must return an uncompiled tf.LayersModel ending in a softmax.
+import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
+import { pino } from 'pino';
+import { DataParallelTrainer, type ModelFactorySpec } from '../trainer/src/backend/data-parallel.js';
+import { selectBackend, type BackendName } from '../trainer/src/backend/select-backend.js';
+
+export const FER2013_TRAIN_IMAGES = 28_709;
+
+export interface BenchResult {
+  name: string;
+  backend: string;
+  batch: number;
+  steps: number;
+  workers: number;
+  msPerStep: number;
+  imgPerSec: number;
+  /** minutes for one pass over FER2013 train at this rate */
+  epochMinutes: number;
+}
+
+export type ModelFactory = () => tf.LayersModel;
+
+export interface NetSpec {
+  build: ModelFactory;
+  /** the same model for data-parallel workers: an exported factory they can import */
+  factory: ModelFactorySpec;
+  inputShape: [number, number, number];
+  classes: number;
+}
+
+// ---- the reference net: ResNet-18-like for 48x48x1 ------------------------------------------
+
+function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, relu: boolean): tf.SymbolicTensor {
+  let y = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }).apply(x) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization({ axis: -1 }).apply(y) as tf.SymbolicTensor;
+  return relu ? (tf.layers.reLU().apply(y) as tf.SymbolicTensor) : y;
+}
+
+/** Basic residual block: two 3x3 conv+BN, 1x1 conv+BN projection when the shape changes. */
+function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number): tf.SymbolicTensor {
+  const inChannels = x.shape[x.shape.length - 1];
+  let y = convBn(x, filters, 3, strides, true);
+  y = convBn(y, filters, 3, 1, false);
+  const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, false) : x;
+  const sum = tf.layers.add().apply([y, shortcut]) as tf.SymbolicTensor;
+  return tf.layers.reLU().apply(sum) as tf.SymbolicTensor;
+}
+
+/** (channels, stride) of the residual blocks. */
+export const REFERENCE_BLOCKS: ReadonlyArray<readonly [number, number]> = [[32, 1], [64, 2], [64, 1], [128, 2], [128, 1], [256, 2], [256, 1]];
+
+export function buildReferenceResNet(classes = 7): tf.LayersModel {
+  const input = tf.input({ shape: [48, 48, 1] });
+  let x = convBn(input, 32, 3, 1, true);
+  for (const [filters, stride] of REFERENCE_BLOCKS) x = basicBlock(x, filters, stride);
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: classes, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'resnet_ref' });
+}
+
+export const NETS: Record<string, NetSpec> = {
+  'resnet-ref': {
+    build: () => buildReferenceResNet(7),
+    factory: { module: fileURLToPath(import.meta.url), exportName: 'buildReferenceResNet', config: 7 },
+    inputShape: [48, 48, 1],
+    classes: 7,
+  },
+};
+
+// ---- timing ------------------------------------------------------------------------------------
+
+function randomBatch(inputShape: readonly number[], batch: number, classes: number): { x: tf.Tensor; y: tf.Tensor } {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([batch, ...inputShape]);
+    const labels = tf.randomUniform([batch], 0, classes, 'int32');
+    return { x, y: tf.oneHot(labels, classes).toFloat() };
+  });
+}
+
+/**
+ * Compiles `buildFn()` with Adam + categorical cross-entropy, runs 1 warm-up step, then times
+ * `steps` steps of `batch` random images (in the current backend).
+ */
+export async function benchModel(name: string, buildFn: ModelFactory, inputShape: readonly number[], batch: number, steps: number): Promise<BenchResult> {
+  const model = buildFn();
+  const classes = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 7;
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const { x, y } = randomBatch(inputShape, batch, classes);
+  try {
+    await model.trainOnBatch(x, y); // warm-up: kernel setup, XNNPACK operator creation
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+    const msPerStep = (performance.now() - t0) / steps;
+    return result(name, tf.getBackend(), batch, steps, 1, msPerStep);
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+/**
+ * Like benchModel, with the batch split over `workers` worker threads (trainer/src/backend/
+ * data-parallel.ts), each with its own wasm backend and model replica.
+ */
+export async function benchDataParallel(name: string, spec: NetSpec, batch: number, steps: number, workers: number, kernels: 'ours' | 'stock'): Promise<BenchResult> {
+  const trainer = await DataParallelTrainer.create({ factory: spec.factory, workers, wasmKernels: kernels, optimizer: { name: 'adam', learningRate: 1e-3 } });
+  try {
+    const x = new Float32Array(batch * spec.inputShape.reduce((a, d) => a * d, 1)).map(() => Math.random() * 2 - 1);
+    const y = new Float32Array(batch * spec.classes);
+    for (let i = 0; i < batch; i++) y[i * spec.classes + (i % spec.classes)] = 1;
+    const step = () => trainer.step(x, [batch, ...spec.inputShape], y, [batch, spec.classes]);
+    await step(); // warm-up
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    const msPerStep = (performance.now() - t0) / steps;
+    return result(name, 'wasm', batch, steps, workers, msPerStep);
+  } finally {
+    await trainer.terminate();
+  }
+}
+
+export function result(name: string, backend: string, batch: number, steps: number, workers: number, msPerStep: number): BenchResult {
+  const imgPerSec = (batch * 1000) / msPerStep;
+  return { name, backend, batch, steps, workers, msPerStep, imgPerSec, epochMinutes: FER2013_TRAIN_IMAGES / imgPerSec / 60 };
+}
+
+export function printTable(rows: readonly BenchResult[]): void {
+  const header = ['net', 'backend', 'workers', 'batch', 'steps', 'ms/step', 'img/s', 'FER2013 epoch'];
+  const body = rows.map((r) => [r.name, r.backend, String(r.workers), String(r.batch), String(r.steps), r.msPerStep.toFixed(0), r.imgPerSec.toFixed(2), `${r.epochMinutes.toFixed(1)} min`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of body) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string' },
+      steps: { type: 'string', default: '3' },
+      batch: { type: 'string', default: '64' },
+      kernels: { type: 'string', default: 'ours' },
+      nets: { type: 'string', default: Object.keys(NETS).join(',') },
+      workers: { type: 'string', default: '1' },
+    },
+  });
+  const steps = Number(values.steps);
+  const batch = Number(values.batch);
+  const workers = Number(values.workers);
+  const kernels = values.kernels === 'stock' ? 'stock' : 'ours';
+  const log = pino({ name: 'bench', level: 'warn' });
+  const selected = await selectBackend(values.backend as BackendName | undefined, log, { wasmKernels: kernels });
+  const backendLabel = selected.name === 'wasm' ? `wasm (${kernels} kernels)` : selected.name;
+  const rows: BenchResult[] = [];
+  for (const name of values.nets.split(',')) {
+    const spec = NETS[name];
+    if (spec === undefined) throw new Error(`unknown net '${name}'; known: ${Object.keys(NETS).join(', ')}`);
+    let r: BenchResult;
+    if (workers > 1) {
+      r = await benchDataParallel(name, spec, batch, steps, workers, kernels);
+    } else {
+      r = await benchModel(name, spec.build, spec.inputShape, batch, steps);
+    }
+    rows.push({ ...r, backend: backendLabel });
+    console.error(`${name}: ${r.imgPerSec.toFixed(2)} img/s`);
+  }
+  printTable(rows);
+}
+
+// (workers import this module for its model factories: never run main() there)
+if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

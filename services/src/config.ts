@@ -1,0 +1,130 @@
+/**
+ * The service's configuration: one zod schema over command-line flags and `FER_*` environment
+ * variables (a flag wins over its variable), validated once at start. Nothing else in the service
+ * reads process.env.
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root, from this file's place in services/src or services/dist. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
+export const DEFAULT_OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+const MiB = 1024 * 1024;
+
+export const ConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(0, 65535).default(8080),
+    modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
+    /** BlazeFace variant: `front` (128x128, short range) or `back` (256x256, smaller faces). */
+    detector: z.enum(['front', 'back']).default('front'),
+    /** Path of a BlazeFace ONNX file; defaults to the one bundled for `detector`. */
+    detectorModel: z.string().min(1).optional(),
+    /** Execution device, a name from the table in inference/session.ts (cpu, cuda). */
+    device: z.string().min(1).default('cpu'),
+    /** onnxruntime intra-op threads; 0 lets onnxruntime choose. */
+    threads: int(0, 256).default(0),
+    /** Directory that /evaluate manifests may read from; none when unset. */
+    dataRoot: z.string().min(1).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    openapiPath: z.string().min(1).default(DEFAULT_OPENAPI_PATH),
+    /** Files per /predict request. */
+    maxFiles: int(1, 10_000).default(16),
+    /** Bytes per image file or raw image body. */
+    maxFileBytes: int(1).default(10 * MiB),
+    /** Decoded pixels per image (width x height): guards against decompression bombs. */
+    maxPixels: int(1).default(25_000_000),
+    /** Frames per /predict-sequence request. */
+    maxFrames: int(1, 10_000).default(64),
+    /** Bytes of a /predict-sequence JSON body (base64 frames). */
+    maxSequenceBytes: int(1).default(64 * MiB),
+    /** Rows per /evaluate CSV. */
+    maxEvalRows: int(1).default(20_000),
+    /** Image files uploaded with one /evaluate CSV. */
+    maxEvalFiles: int(1).default(5_000),
+    /** Bytes of an /evaluate CSV. */
+    maxCsvBytes: int(1).default(64 * MiB),
+    /** Dynamic batcher: faces per inference batch. */
+    maxBatch: int(1, 4096).default(32),
+    /** Dynamic batcher: how long the first queued face waits for others, in ms. */
+    maxQueueDelayMs: z.coerce.number().min(0).max(10_000).default(2),
+    /** Dynamic batcher: faces waiting at most; more are refused with 503. */
+    maxQueue: int(1).default(2048),
+    /** Minimum BlazeFace score of a face. */
+    minFaceScore: z.coerce.number().min(0).max(1).default(0.5),
+    /** Weight of the newest frame in the exponential moving average of /predict-sequence. */
+    emaAlpha: z.coerce.number().gt(0).max(1).default(0.5),
+    /** Run one inference on start before /readyz reports ready. */
+    warmup: bool.default(true),
+    /** How long a graceful close may take before the process exits anyway, in ms. */
+    shutdownTimeoutMs: int(0).default(10_000),
+    /** Time a client has to send a whole request, in ms (0: no limit). */
+    requestTimeoutMs: int(0).default(120_000),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+const KEYS = Object.keys(ConfigSchema.shape) as (keyof Config)[];
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (k: string) => `FER_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The flags and variables, for --help. */
+export function usage(): string {
+  const lines = KEYS.map((k) => `  --${kebab(k)} <value>`.padEnd(34) + envName(k));
+  return ['Usage: node services/dist/server.js [options]', '', 'Options (flag, then environment variable):', ...lines, '  --help'].join('\n');
+}
+
+/**
+ * Validates flags + environment once. `argv` are the arguments after the script name; `env`
+ * defaults to the process environment (the only place the service reads it).
+ * Throws ConfigError with every problem listed.
+ */
+export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: Readonly<Record<string, string | undefined>> = process.env, overrides: Partial<ConfigInput> = {}): Config {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const k of KEYS) {
+    const v = flags[kebab(k)] ?? env[envName(k)];
+    if (v !== undefined && v !== '') raw[k] = v;
+  }
+  Object.assign(raw, overrides);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      return `  --${kebab(key)} / ${envName(key)}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+const SECRET = /secret|token|password|passwd|credential|api[-_]?key|private/i;
+
+/** The configuration as printed at start: secret-looking values redacted, paths as given. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, SECRET.test(k) && v !== undefined ? '[redacted]' : v]));
+}
+
+export { REPO_ROOT };

@@ -1,0 +1,75 @@
+/**
+ * Every error the service reports to a client, as a coded constructor (@fastify/error).
+ * The error handler in app.ts turns each into `{ error: <code>, message }` with its status code.
+ * Messages of 4xx errors name the problem and are shown as they are; 5xx messages are hidden.
+ */
+import createError from '@fastify/error';
+import type { FastifyError } from 'fastify';
+
+export const BadImageError = createError<'FER_ERR_BAD_IMAGE', 400, [string, string]>('FER_ERR_BAD_IMAGE', 'image %s could not be decoded: %s', 400);
+export const UnsupportedTypeError = createError<'FER_ERR_UNSUPPORTED_TYPE', 415, [string]>('FER_ERR_UNSUPPORTED_TYPE', 'unsupported media type: %s', 415);
+export const TooManyFilesError = createError<'FER_ERR_TOO_MANY_FILES', 413, [number]>('FER_ERR_TOO_MANY_FILES', 'too many files: at most %d per request', 413);
+export const TooManyFramesError = createError<'FER_ERR_TOO_MANY_FRAMES', 413, [number]>('FER_ERR_TOO_MANY_FRAMES', 'too many frames: at most %d per sequence', 413);
+export const TooManyRowsError = createError<'FER_ERR_TOO_MANY_ROWS', 413, [number]>('FER_ERR_TOO_MANY_ROWS', 'too many CSV rows: at most %d per evaluation', 413);
+export const FileTooLargeError = createError<'FER_ERR_FILE_TOO_LARGE', 413, [number]>('FER_ERR_FILE_TOO_LARGE', 'a file or request body exceeds %d bytes', 413);
+export const BodyTooLargeError = createError<'FER_ERR_BODY_TOO_LARGE', 413>('FER_ERR_BODY_TOO_LARGE', 'the request body is over the size limit of this route', 413);
+export const ImageTooLargeError = createError<'FER_ERR_IMAGE_TOO_LARGE', 413, [string, number, number, number]>(
+  'FER_ERR_IMAGE_TOO_LARGE',
+  'image %s has %dx%d pixels, over the limit of %d pixels',
+  413,
+);
+export const MissingFieldError = createError<'FER_ERR_MISSING_FIELD', 400, [string]>('FER_ERR_MISSING_FIELD', 'missing field: %s', 400);
+export const BadRequestError = createError<'FER_ERR_BAD_REQUEST', 400, [string]>('FER_ERR_BAD_REQUEST', '%s', 400);
+export const BadParameterError = createError<'FER_ERR_BAD_PARAMETER', 400, [string]>('FER_ERR_BAD_PARAMETER', 'invalid parameter: %s', 400);
+export const BadCsvError = createError<'FER_ERR_BAD_CSV', 400, [string]>('FER_ERR_BAD_CSV', 'malformed CSV: %s', 400);
+export const PathEscapeError = createError<'FER_ERR_PATH_ESCAPE', 400, [string, string]>('FER_ERR_PATH_ESCAPE', 'path %s is not allowed: %s', 400);
+export const SymlinkEscapeError = createError<'FER_ERR_PATH_ESCAPE', 403, [string]>('FER_ERR_PATH_ESCAPE', 'path %s resolves outside the data root', 403);
+export const FileNotFoundError = createError<'FER_ERR_FILE_NOT_FOUND', 404, [string]>('FER_ERR_FILE_NOT_FOUND', 'file %s not found under the data root', 404);
+export const NoDataRootError = createError<'FER_ERR_NO_DATA_ROOT', 400>('FER_ERR_NO_DATA_ROOT', 'this server has no data root configured (--data-root)', 400);
+export const NotFoundError = createError<'FER_ERR_NOT_FOUND', 404, [string, string]>('FER_ERR_NOT_FOUND', 'route %s %s not found', 404);
+export const QueueFullError = createError<'FER_ERR_QUEUE_FULL', 503, [number]>('FER_ERR_QUEUE_FULL', 'inference queue is full (%d faces); retry later', 503);
+export const NotReadyError = createError<'FER_ERR_NOT_READY', 503>('FER_ERR_NOT_READY', 'the model is not ready', 503);
+export const InternalError = createError<'FER_ERR_INTERNAL', 500>('FER_ERR_INTERNAL', 'internal server error', 500);
+
+/** What a client sees for a 5xx: the code, and a generic message per status. */
+export const HIDDEN_5XX_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
+  500: 'internal server error',
+  502: 'bad gateway',
+  503: 'service unavailable: busy or not ready, retry later',
+  504: 'gateway timeout',
+});
+
+/** Error body, the only shape of an error response. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+}
+
+/** Errors raised by fastify or its plugins, as the service's coded errors. */
+function coded(err: FastifyError, contentType: string | undefined): FastifyError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new UnsupportedTypeError(`${contentType ?? 'no content type'}; see /openapi.json for what each route accepts`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new BodyTooLargeError();
+    case 'FST_ERR_VALIDATION':
+      return new BadParameterError(err.message);
+    default:
+      if ((err.statusCode ?? 500) < 500) return new BadRequestError(err.message);
+      return err;
+  }
+}
+
+/**
+ * What the client gets for any error: status and `{ error, message }`. Coded errors keep their
+ * status and message; other 4xx become FER_ERR_BAD_REQUEST; every 5xx message is replaced by a
+ * generic one (the error itself is logged, never sent).
+ */
+export function toClientError(err: FastifyError, contentType?: string): { status: number; body: ErrorBody } {
+  const e = err.code?.startsWith('FER_ERR_') ? err : coded(err, contentType);
+  const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+  const code = e.code?.startsWith('FER_ERR_') ? e.code : 'FER_ERR_INTERNAL';
+  const message = status >= 500 ? (HIDDEN_5XX_MESSAGES[status] ?? HIDDEN_5XX_MESSAGES[500]) : e.message;
+  return { status, body: { error: code, message } };
+}

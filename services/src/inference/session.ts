@@ -1,0 +1,153 @@
+/**
+ * The only module that imports onnxruntime-node. Opens sessions on a named device, falls back
+ * to CPU when the device's provider cannot be loaded (and says so), checks feeds against the
+ * session's inputs, and hands back plain typed arrays so no onnxruntime type leaks out.
+ */
+import * as ort from 'onnxruntime-node';
+
+/** Device name -> execution providers, in order of preference. */
+export const DEVICES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  cpu: Object.freeze(['cpu']),
+  cuda: Object.freeze(['cuda', 'cpu']),
+});
+
+export class UnknownDeviceError extends Error {
+  override name = 'UnknownDeviceError';
+  constructor(device: string) {
+    super(`unknown device '${device}'; known devices: ${Object.keys(DEVICES).join(', ')}`);
+  }
+}
+
+export function providersFor(device: string): readonly string[] {
+  const p = Object.hasOwn(DEVICES, device) ? DEVICES[device] : undefined;
+  if (!p) throw new UnknownDeviceError(device);
+  return p;
+}
+
+export interface SessionLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SessionOptions {
+  device: string;
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  threads: number;
+  log?: SessionLog;
+}
+
+export interface FloatTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface IoInfo {
+  name: string;
+  /** Element type as onnxruntime names it (float32, int64, ...). */
+  type: string;
+  /** Dimensions: a number when fixed, a string (symbolic name) or -1 when dynamic; undefined if unknown. */
+  shape: readonly (number | string)[] | undefined;
+}
+
+export class SessionRunError extends Error {
+  override name = 'SessionRunError';
+}
+
+export class Session {
+  private constructor(
+    private readonly inner: ort.InferenceSession,
+    readonly device: string,
+    /** The execution provider actually in use. */
+    readonly provider: string,
+    readonly threads: number,
+  ) {}
+
+  static async open(model: string | Uint8Array, opts: SessionOptions): Promise<Session> {
+    const providers = providersFor(opts.device);
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      // Warnings such as unused initializers in the bundled BlazeFace file are noise; errors stay.
+      logSeverityLevel: 3,
+      ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+    };
+    let lastError: unknown;
+    // Try the preferred provider list, then each fallback alone (cuda,cpu -> cpu).
+    for (let i = 0; i < providers.length; i++) {
+      const eps = providers.slice(i);
+      try {
+        const options = { ...base, executionProviders: [...eps] };
+        const inner = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+        if (i > 0) {
+          opts.log?.warn({ device: opts.device, wanted: providers[0], provider: eps[0], reason: errorMessage(lastError) }, `execution provider ${providers[0]} could not be loaded; falling back to ${eps[0]}`);
+        }
+        return new Session(inner, opts.device, eps[0], opts.threads);
+      } catch (err) {
+        lastError = err;
+        // A model that cannot be parsed fails on every provider: do not retry it.
+        if (eps[0] === 'cpu' || !isProviderLoadError(err)) throw err;
+      }
+    }
+    throw lastError;
+  }
+
+  get inputNames(): readonly string[] {
+    return this.inner.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.inner.outputNames;
+  }
+
+  get inputs(): IoInfo[] {
+    return this.inner.inputMetadata.map(describe);
+  }
+
+  get outputs(): IoInfo[] {
+    return this.inner.outputMetadata.map(describe);
+  }
+
+  /**
+   * Runs the graph. Every session input must be fed and nothing else; fetches must be outputs.
+   */
+  async run(feeds: Readonly<Record<string, FloatTensor>>, fetches: readonly string[]): Promise<Record<string, FloatTensor>> {
+    const names = Object.keys(feeds);
+    const unknown = names.filter((n) => !this.inner.inputNames.includes(n));
+    const missing = this.inner.inputNames.filter((n) => !names.includes(n));
+    if (unknown.length || missing.length) {
+      throw new SessionRunError(
+        `feeds do not match the model inputs [${this.inner.inputNames.join(', ')}]` +
+          (unknown.length ? `; unknown: ${unknown.join(', ')}` : '') +
+          (missing.length ? `; missing: ${missing.join(', ')}` : ''),
+      );
+    }
+    const badFetch = fetches.filter((f) => !this.inner.outputNames.includes(f));
+    if (badFetch.length) throw new SessionRunError(`unknown outputs ${badFetch.join(', ')}; the model outputs [${this.inner.outputNames.join(', ')}]`);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, [...t.dims]);
+    const out = await this.inner.run(ortFeeds, [...fetches]);
+    const result: Record<string, FloatTensor> = {};
+    for (const f of fetches) {
+      const t = out[f];
+      if (t.type !== 'float32') throw new SessionRunError(`output ${f} is ${t.type}, expected float32`);
+      result[f] = { data: t.data as Float32Array, dims: t.dims };
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.inner.release();
+  }
+}
+
+function describe(m: ort.InferenceSession.ValueMetadata): IoInfo {
+  if (m.isTensor) return { name: m.name, type: m.type, shape: m.shape };
+  return { name: m.name, type: 'non-tensor', shape: undefined };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isProviderLoadError(err: unknown): boolean {
+  return /provider|shared library|cuda|cudnn|libonnxruntime_providers|not supported/i.test(errorMessage(err));
+}

@@ -1,0 +1,100 @@
+/**
+ * Stage 1: bytes -> RGB pixels. Accepts JPEG, PNG and WebP (recognised by their signature, not
+ * by what the client claims), refuses images over the pixel limit from the header alone (before
+ * decoding: decompression bombs), turns the image upright by its EXIF orientation, drops alpha
+ * and gives 8-bit sRGB, 3 channels, row-major HWC.
+ */
+import sharp, { type Metadata } from 'sharp';
+import { BadImageError, ImageTooLargeError, UnsupportedTypeError } from '../errors.js';
+
+sharp.cache(false);
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp';
+
+export interface DecodedImage {
+  /** RGB, 8 bits per channel, `width * height * 3` bytes, rows top to bottom. */
+  data: Buffer;
+  width: number;
+  height: number;
+  /** Source format; 'raw' for pixels that came without a container (FER2013 CSV rows). */
+  format: ImageFormat | 'raw';
+}
+
+export interface DecodeOptions {
+  maxPixels: number;
+  /** How the image is named in error messages (file name, frame index, CSV line). */
+  name: string;
+}
+
+const SIGNATURES: [string, (b: Buffer) => boolean][] = [
+  ['jpeg', (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ['png', (b) => b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
+  ['webp', (b) => b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP'],
+  ['gif', (b) => b.length >= 6 && /^GIF8[79]a$/.test(b.toString('latin1', 0, 6))],
+  ['tiff', (b) => b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')],
+  ['bmp', (b) => b.length >= 2 && b.toString('latin1', 0, 2) === 'BM'],
+  ['avif/heif', (b) => b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp'],
+  ['svg/xml', (b) => /^\s*<(\?xml|svg)/i.test(b.toString('utf8', 0, Math.min(b.length, 256)))],
+  ['pdf', (b) => b.toString('latin1', 0, 5) === '%PDF-'],
+];
+
+export const ACCEPTED_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'webp'];
+
+/** The format named by the bytes' signature, or undefined when none is recognised. */
+export function sniffFormat(buf: Buffer): string | undefined {
+  return SIGNATURES.find(([, test]) => test(buf))?.[0];
+}
+
+/** Throws unless the bytes look like an accepted image; returns its format. */
+export function checkImageBytes(buf: Buffer, name: string, declaredType?: string): ImageFormat {
+  if (buf.length === 0) throw new BadImageError(name, 'the file is empty');
+  const format = sniffFormat(buf);
+  if (format && (ACCEPTED_FORMATS as readonly string[]).includes(format)) return format as ImageFormat;
+  if (format) throw new UnsupportedTypeError(`${name} is ${format.toUpperCase()}; accepted: JPEG, PNG, WebP`);
+  // Unrecognised bytes: corrupt when they claim to be an accepted image, else an unsupported type.
+  if (declaredType && /^image\/(jpeg|jpg|png|webp)$/i.test(declaredType)) {
+    throw new BadImageError(name, `the bytes are not a ${declaredType.slice(6).toUpperCase()} image`);
+  }
+  throw new UnsupportedTypeError(`${name}${declaredType ? ` (${declaredType})` : ''} is not a JPEG, PNG or WebP image`);
+}
+
+export async function decodeImage(buf: Buffer, opts: DecodeOptions, declaredType?: string): Promise<DecodedImage> {
+  const format = checkImageBytes(buf, opts.name, declaredType);
+  let meta: Metadata;
+  try {
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new BadImageError(opts.name, sharpMessage(err));
+  }
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (!(w > 0 && h > 0)) throw new BadImageError(opts.name, 'no image size in the header');
+  if (w * h > opts.maxPixels) throw new ImageTooLargeError(opts.name, w, h, opts.maxPixels);
+  try {
+    const { data, info } = await sharp(buf, { limitInputPixels: opts.maxPixels, failOn: 'warning', sequentialRead: true })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return { data, width: info.width, height: info.height, format };
+  } catch (err) {
+    const msg = sharpMessage(err);
+    if (/pixel limit/i.test(msg)) throw new ImageTooLargeError(opts.name, w, h, opts.maxPixels);
+    throw new BadImageError(opts.name, msg);
+  }
+}
+
+/** sharp's message, first line only (they name the codec problem, never a path or stack). */
+function sharpMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.split('\n')[0].trim() || 'unreadable image data';
+}
+
+/** Wraps 8-bit single-channel pixels (e.g. a FER2013 CSV row) as an RGB image. */
+export function grayToImage(gray: Uint8Array, width: number, height: number): DecodedImage {
+  const data = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < width * height; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = gray[i];
+  return { data, width, height, format: 'raw' };
+}

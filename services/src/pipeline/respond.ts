@@ -1,0 +1,69 @@
+/**
+ * Stage 6: model outputs -> response JSON (the shapes in openapi.yaml).
+ */
+import { LABELS, argmax } from '@amft/shared';
+import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect.js';
+
+export interface Expression {
+  label: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+}
+
+export interface FaceJson {
+  box: Box;
+  score: number | null;
+  landmarks?: Landmarks;
+  expression: Expression;
+}
+
+export interface ImageResultJson {
+  width: number;
+  height: number;
+  detection: DetectionStatus;
+  faces: FaceJson[];
+}
+
+export interface ModelJson {
+  name: string;
+  variant: string;
+  provider: string;
+}
+
+export function expression(probs: ArrayLike<number>): Expression {
+  const i = argmax(probs, 0, LABELS.length);
+  const probabilities: Record<string, number> = {};
+  LABELS.forEach((l, k) => (probabilities[l] = probs[k]));
+  return { label: LABELS[i], confidence: probs[i], probabilities };
+}
+
+export function faceJson(region: FaceRegion, probs: ArrayLike<number>): FaceJson {
+  return {
+    box: region.box,
+    score: region.score,
+    ...(region.landmarks ? { landmarks: region.landmarks } : {}),
+    expression: expression(probs),
+  };
+}
+
+/** Milliseconds, rounded to 0.01. */
+export const ms = (v: number) => Math.round(v * 100) / 100;
+
+/** Accumulates the time spent in each stage of a request. */
+export class Timings {
+  private readonly start = performance.now();
+  private readonly parts: Record<string, number> = { decodeMs: 0, detectMs: 0, alignMs: 0, inferMs: 0 };
+
+  async time<T>(stage: 'decodeMs' | 'detectMs' | 'alignMs' | 'inferMs', f: () => Promise<T> | T): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      this.parts[stage] += performance.now() - t0;
+    }
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...Object.entries(this.parts), ['totalMs', performance.now() - this.start]].map(([k, v]) => [k, ms(v as number)]));
+  }
+}

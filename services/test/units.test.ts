@@ -1,0 +1,131 @@
+import t from 'tap';
+import { GRAY48 } from '@amft/shared';
+import { ConfigError, DEFAULT_MODEL_DIR, loadConfig, redactConfig, type Config } from '../src/config.js';
+import { FRONT_ANCHORS, BACK_ANCHORS, decodeDetections, iou, ssdAnchors, weightedNms, type RawDetection } from '../src/pipeline/detect.js';
+import { DynamicBatcher } from '../src/pipeline/batch.js';
+import { eyeAngle, sampleRotated } from '../src/pipeline/align.js';
+import { sniffFormat } from '../src/pipeline/decode.js';
+import { DataRoot } from '../src/routes/evaluate/data-root.js';
+import { syntheticImage } from './fixtures/helpers.js';
+
+t.test('config: defaults, flags over env, validation, redaction', async (t) => {
+  const d = loadConfig([], {});
+  t.match(d, { host: '127.0.0.1', port: 8080, device: 'cpu', modelDir: DEFAULT_MODEL_DIR, maxBatch: 32, warmup: true });
+  t.ok(Object.isFrozen(d));
+  const c = loadConfig(['--port', '9000', '--device', 'cuda', '--data-root', '/data'], { FER_PORT: '7000', FER_THREADS: '2', FER_MAX_QUEUE_DELAY_MS: '5', FER_WARMUP: 'false' });
+  t.match(c, { port: 9000, device: 'cuda', threads: 2, dataRoot: '/data', maxQueueDelayMs: 5, warmup: false });
+  t.throws(() => loadConfig(['--port', 'eighty']), ConfigError);
+  t.throws(() => loadConfig([], { FER_PORT: '70000' }), /--port \/ FER_PORT/);
+  t.throws(() => loadConfig(['--no-such-flag', 'x']), /Unknown option '--no-such-flag'/);
+  t.throws(() => loadConfig([], { FER_MAX_BATCH: '0' }), /--max-batch \/ FER_MAX_BATCH/);
+  const withSecret = { ...d, apiToken: 'hunter2' } as Config;
+  t.equal(redactConfig(withSecret).apiToken, '[redacted]');
+  t.equal(redactConfig(withSecret).host, '127.0.0.1');
+});
+
+t.test('SSD anchors as MediaPipe makes them', async (t) => {
+  const a = ssdAnchors(FRONT_ANCHORS);
+  t.equal(a.length / 2, 896, '896 anchors for the 128x128 model');
+  t.same([a[0], a[1], a[2], a[3]], [0.5 / 16, 0.5 / 16, 0.5 / 16, 0.5 / 16], 'two anchors per cell on the 16x16 grid');
+  t.same([a[4], a[5]], [1.5 / 16, 0.5 / 16]);
+  const second = 512 * 2;
+  t.same([a[second], a[second + 1]], [0.5 / 8, 0.5 / 8], 'then the 8x8 grid, six per cell');
+  t.same([a[second + 10], a[second + 11], a[second + 12]], [0.5 / 8, 0.5 / 8, 1.5 / 8]);
+  t.equal(ssdAnchors(BACK_ANCHORS).length / 2, 896, '896 anchors for the 256x256 model too');
+});
+
+t.test('decoding and weighted NMS', async (t) => {
+  const anchors = Float32Array.from([0.5, 0.5, 0.25, 0.25]);
+  const boxes = new Float32Array(32);
+  boxes.set([12.8, 0, 64, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0); // centre shifted by 0.1, 0.5 x 0.25
+  const dets = decodeDetections([3, -3], boxes, anchors, 128, 0.5);
+  t.equal(dets.length, 1, 'the score under the threshold is dropped');
+  t.ok(Math.abs(dets[0].xmin - 0.35) < 1e-6 && Math.abs(dets[0].xmax - 0.85) < 1e-6 && Math.abs(dets[0].ymin - 0.375) < 1e-6);
+  t.ok(Math.abs(dets[0].score - 1 / (1 + Math.exp(-3))) < 1e-9, 'sigmoid score');
+  const d = (x: number, score: number): RawDetection => ({ xmin: x, ymin: 0, xmax: x + 1, ymax: 1, keypoints: new Array(12).fill(x), score });
+  const merged = weightedNms([d(0, 0.9), d(0.1, 0.6), d(5, 0.7)], 0.3);
+  t.equal(merged.length, 2);
+  t.equal(merged[0].score, 0.9, 'the best score is kept');
+  t.ok(Math.abs(merged[0].xmin - (0 * 0.9 + 0.1 * 0.6) / 1.5) < 1e-9, 'boxes are score-weighted means');
+  t.ok(Math.abs(merged[0].keypoints[0] - 0.04) < 1e-9, 'keypoints too');
+  t.equal(merged[1].xmin, 5);
+  t.equal(iou(d(0, 1), d(0, 1)), 1);
+  t.equal(iou(d(0, 1), d(3, 1)), 0);
+});
+
+t.test('dynamic batcher', async (t) => {
+  const calls: number[] = [];
+  const make = (over: Partial<ConstructorParameters<typeof DynamicBatcher>[0]> = {}) =>
+    new DynamicBatcher({
+      maxBatchSize: 4,
+      maxDelayMs: 20,
+      maxQueue: 10,
+      spec: { ...GRAY48, height: 2, width: 2 },
+      outputSize: 2,
+      run: async (batch, n) => {
+        calls.push(n);
+        await new Promise((r) => setTimeout(r, 5));
+        const out = new Float32Array(n * 2);
+        for (let i = 0; i < n; i++) out.set([batch[i * 4], i], i * 2); // first normalized pixel, position
+        return out;
+      },
+      ...over,
+    });
+  const px = (v: number) => new Uint8Array([v, v, v, v]);
+  const b = make();
+  // Nine crops from three "requests" at once: batches of at most 4.
+  const [r1, r2, r3] = await Promise.all([b.submit([px(0), px(255)]), b.submit([px(255), px(0), px(255)]), b.submit([px(0), px(0), px(0), px(255)])]);
+  t.same(calls, [4, 4, 1]);
+  t.same(Array.from(r1[0]), [-1, 0], 'normalized with the spec (0 -> -1)');
+  t.same(Array.from(r1[1]), [1, 1], '255 -> 1, second in its batch');
+  t.equal(r2.length, 3);
+  t.equal(r3.length, 4);
+  t.match(b.getStats(), { batches: 3, items: 9, largestBatch: 4, queued: 0 });
+
+  calls.length = 0;
+  const t0 = performance.now();
+  await b.submit([px(1)]);
+  t.ok(performance.now() - t0 >= 18, 'a lone crop waits for the queue delay');
+  t.same(calls, [1]);
+
+  await t.rejects(b.submit(Array.from({ length: 11 }, () => px(0))), { code: 'FER_ERR_QUEUE_FULL', statusCode: 503 }, 'a submit over the bound is refused whole');
+  await t.rejects(b.submit([new Uint8Array(3)]), /crop 0 has 3 values, expected 4/);
+
+  const failing = make({ run: async () => Promise.reject(new Error('boom')) });
+  await t.rejects(failing.submit([px(0), px(1)]), /boom/, 'a failed batch rejects its crops');
+  t.same(await failing.submit([]), []);
+
+  const c = make();
+  const pending = c.submit([px(9)]);
+  await c.close();
+  t.equal((await pending).length, 1, 'close runs what is queued');
+  await t.rejects(c.submit([px(0)]), /closed/);
+});
+
+t.test('alignment: eye angle and rotated sampling', async (t) => {
+  const l = (rx: number, ry: number, lx: number, ly: number) => ({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, landmarks: { rightEye: { x: rx, y: ry }, leftEye: { x: lx, y: ly }, noseTip: { x: 0, y: 0 }, mouth: { x: 0, y: 0 }, rightEar: { x: 0, y: 0 }, leftEar: { x: 0, y: 0 } } });
+  t.equal(eyeAngle(l(0, 0, 10, 0)), 0);
+  t.ok(Math.abs(eyeAngle(l(0, 0, 10, 10)) - Math.PI / 4) < 1e-12);
+  t.ok(Math.abs(eyeAngle(l(10, 10, 0, 0)) - Math.PI / 4) < 1e-12, 'from the image-left eye whichever it is');
+  // A 4x4 image whose left half is black and right half white, sampled rotated by 180°.
+  const data = Buffer.alloc(4 * 4 * 3);
+  for (let y = 0; y < 4; y++) for (let x = 2; x < 4; x++) data.fill(255, (y * 4 + x) * 3, (y * 4 + x) * 3 + 3);
+  const img = { data, width: 4, height: 4, format: 'raw' as const };
+  const same = sampleRotated(img, 2, 2, 4, 4, 0, { width: 4, height: 4, channels: 1, faceMargin: 0 });
+  t.same(Array.from(same.subarray(0, 4)), [0, 0, 255, 255], 'identity sampling copies pixels');
+  const flipped = sampleRotated(img, 2, 2, 4, 4, Math.PI, { width: 4, height: 4, channels: 1, faceMargin: 0 });
+  t.same(Array.from(flipped.subarray(0, 4)), [255, 255, 0, 0], 'rotated by 180°');
+});
+
+t.test('image signatures', async (t) => {
+  t.equal(sniffFormat(await syntheticImage(4, 4, 'png')), 'png');
+  t.equal(sniffFormat(await syntheticImage(4, 4, 'jpeg')), 'jpeg');
+  t.equal(sniffFormat(await syntheticImage(4, 4, 'webp')), 'webp');
+  t.equal(sniffFormat(await syntheticImage(4, 4, 'gif')), 'gif');
+  t.equal(sniffFormat(Buffer.from('hello')), undefined);
+});
+
+t.test('data root: lexical checks', async (t) => {
+  for (const p of ['', '/etc/passwd', '../x', 'a/../../x', 'a\\..\\x', 'C:\\x', '~/x', 'a\0b']) t.throws(() => DataRoot.checkLexical(p), { code: 'FER_ERR_PATH_ESCAPE', statusCode: 400 }, JSON.stringify(p));
+  for (const p of ['a.png', 'dir/a.png', './a.png', 'a..b.png']) t.doesNotThrow(() => DataRoot.checkLexical(p), p);
+});

@@ -1,0 +1,97 @@
+import { Variant } from '@amft/shared';
+import { pino, type Logger } from 'pino';
+import { z } from 'zod';
+import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
+import { formatBadRows } from '../data/bad-rows.js';
+import { loadDataset } from '../data/load-dataset.js';
+import { evaluateModel } from '../evaluate/evaluate-model.js';
+import { writeReport } from '../evaluate/write-report.js';
+import { disposeCheckpoint, loadCheckpoint, restoreModelWeights } from '../train/checkpoint.js';
+import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
+import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, parseFlags } from './flags.js';
+
+const USAGE = `usage: amft eval --checkpoint <dir> --data <path> --out <dir> [options]
+
+  --checkpoint <dir>        a checkpoint directory (<run>/checkpoints/best or last)
+  --out <dir>               writes report.json, report.md, confusion.png
+  --batch-size <n>          default 128
+  --title <text>            report title (default: Evaluation of <data>)
+${DATA_USAGE}
+`;
+
+const OPTIONS = {
+  ...dataOptions(),
+  ...COMMON_OPTIONS,
+  checkpoint: { type: 'string' },
+  'batch-size': { type: 'string' },
+  title: { type: 'string' },
+} as const;
+
+const EvalFlags = z.object({
+  ...DataFlags,
+  data: z.string().min(1),
+  checkpoint: z.string().min(1),
+  out: z.string().min(1),
+  onBadRow: z.enum(['skip', 'fail']).default('fail'),
+  backend: z.enum(BACKEND_ORDER).optional(),
+  cacheDir: z.string().min(1).optional(),
+  storeSize: z.coerce.number().int().positive().optional(),
+  batchSize: z.coerce.number().int().positive().default(128),
+  title: z.string().optional(),
+});
+
+export interface EvalDeps {
+  createModel?: ModelFactory;
+  selectBackend?: (preferred?: BackendName) => Promise<{ name: string }>;
+  log?: Logger;
+  out?: { write: (text: string) => unknown };
+}
+
+/** `amft eval`: a checkpoint over a dataset -> report.json, report.md, confusion.png. */
+export async function runEval(argv: string[], deps: EvalDeps = {}): Promise<void> {
+  const out = deps.out ?? process.stdout;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out.write(USAGE);
+    return;
+  }
+  const f = parseFlags(argv, OPTIONS, EvalFlags);
+  const log = deps.log ?? pino({ name: 'amft-eval', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const backend = await (deps.selectBackend ?? ((b) => selectBackend(b, log)))(f.backend);
+
+  const ckpt = await loadCheckpoint(f.checkpoint);
+  const { state } = ckpt;
+  const built = (deps.createModel ?? amftModelFactory)({ variant: Variant.parse(state.model.variant), lstm: state.model.lstm, config: state.model.config });
+  try {
+    try {
+      restoreModelWeights(built.model, ckpt.weights);
+    } finally {
+      disposeCheckpoint(ckpt);
+    }
+    const spec = state.model.preprocessing;
+    if (JSON.stringify(built.preprocessing) !== JSON.stringify(spec)) {
+      throw new Error(`the rebuilt model expects ${JSON.stringify(built.preprocessing)}, the checkpoint was trained on ${JSON.stringify(spec)}`);
+    }
+    const data = await loadDataset(
+      { path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow },
+      { spec, storeSize: f.storeSize, cacheDir: f.cacheDir },
+    );
+    if (data.bad.length) log.warn(`left out ${data.bad.length} bad rows:\n${formatBadRows(data.bad)}`);
+    const evaluation = await evaluateModel(built.model, data.dataset, spec, { batchSize: f.batchSize });
+    const files = await writeReport(f.out, evaluation.report, {
+      title: f.title ?? `Evaluation of ${f.data}`,
+      extra: {
+        checkpoint: ckpt.dir,
+        epoch: state.epoch,
+        data: f.data,
+        format: data.format,
+        skipped: data.bad.length,
+        loss: evaluation.loss,
+        backend: backend.name,
+      },
+    });
+    const r = evaluation.report;
+    out.write(`${r.count} samples: accuracy ${(100 * r.accuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}% -> ${files.markdown}\n`);
+  } finally {
+    built.model.dispose();
+  }
+}

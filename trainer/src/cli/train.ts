@@ -1,0 +1,219 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Variant } from '@amft/shared';
+import { pino, type Logger } from 'pino';
+import { z } from 'zod';
+import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
+import { BALANCES } from '../data/class-balance.js';
+import { loadDataset, type LoadedDataset } from '../data/load-dataset.js';
+import { formatBadRows } from '../data/bad-rows.js';
+import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
+import { OPTIMIZERS, TrainConfig } from '../train/train-config.js';
+import { trainModel, type TrainResult } from '../train/train-loop.js';
+import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, optionalInt, optionalNumber, parseFlags, withFlagNames } from './flags.js';
+
+const USAGE = `usage: amft train --data <path> --out <run dir> [options]
+
+${DATA_USAGE}
+  --val-data, --val-format, --val-root, --val-usage, --val-max-samples
+                            the validation set (evaluated every epoch; picks the best checkpoint)
+
+model and training:
+  --variant <v>             seed | amft | lite (default lite)
+  --lstm                    the variant with the LSTM sequence head (trained on single frames)
+  --epochs <n>              default 30
+  --batch-size <n>          default 64
+  --lr <x>                  peak learning rate (default 1e-3); --min-lr <x> at the end (default 0)
+  --warmup-epochs <x>       linear warm-up before the cosine decay (default 1)
+  --optimizer <o>           adamw (default) | sgd (momentum 0.9, --momentum)
+  --weight-decay <x>        decoupled, kernels only (default 0.05 adamw, 5e-4 sgd)
+  --label-smoothing <x>     default 0.1
+  --balance <b>             weighted (class-weighted loss, default) | sampler (class-balanced batches) | none
+  --no-augment              no random crop/flip/rotation/jitter
+  --seed <n>                default 42
+  --out <dir>               run directory: checkpoints/{best,last}, metrics.jsonl, curves.png, val-report/
+  --resume                  continue from <out>/checkpoints/last
+  --save-every <steps>      also checkpoint inside epochs (default: at epoch ends only)
+  --log-every <steps>       progress line and metrics.jsonl step record interval (default 50)
+  --eval-batch-size <n>     validation batch size (default 128)
+  --workers <n>             threads building augmented batches ahead of training (default 1; 0: none)
+`;
+
+const OPTIONS = {
+  ...dataOptions(),
+  ...dataOptions('val-'),
+  ...COMMON_OPTIONS,
+  variant: { type: 'string' },
+  lstm: { type: 'boolean' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'min-lr': { type: 'string' },
+  'warmup-epochs': { type: 'string' },
+  optimizer: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  momentum: { type: 'string' },
+  'label-smoothing': { type: 'string' },
+  balance: { type: 'string' },
+  'no-augment': { type: 'boolean' },
+  seed: { type: 'string' },
+  resume: { type: 'boolean' },
+  'save-every': { type: 'string' },
+  'log-every': { type: 'string' },
+  'eval-batch-size': { type: 'string' },
+  workers: { type: 'string' },
+} as const;
+
+const TrainFlags = z.object({
+  ...DataFlags,
+  data: z.string().min(1),
+  valData: DataFlags.data,
+  valFormat: DataFlags.format,
+  valRoot: DataFlags.root,
+  valUsage: DataFlags.usage,
+  valMaxSamples: DataFlags.maxSamples,
+  onBadRow: z.enum(['skip', 'fail']).default('fail'),
+  backend: z.enum(BACKEND_ORDER).optional(),
+  cacheDir: z.string().min(1).optional(),
+  storeSize: z.coerce.number().int().positive().optional(),
+  out: z.string().min(1),
+  variant: Variant.optional(),
+  lstm: z.boolean().optional(),
+  epochs: optionalInt,
+  batchSize: optionalInt,
+  lr: optionalNumber,
+  minLr: optionalNumber,
+  warmupEpochs: optionalNumber,
+  optimizer: z.enum(OPTIMIZERS).optional(),
+  weightDecay: optionalNumber,
+  momentum: optionalNumber,
+  labelSmoothing: optionalNumber,
+  balance: z.enum(BALANCES).optional(),
+  noAugment: z.boolean().optional(),
+  seed: optionalInt,
+  resume: z.boolean().default(false),
+  saveEvery: optionalInt,
+  logEvery: optionalInt,
+  evalBatchSize: optionalInt,
+  workers: optionalInt,
+});
+
+export interface TrainDeps {
+  /** Builds the model (default: the project's AMFT variants). */
+  createModel?: ModelFactory;
+  /** Activates a TensorFlow.js backend and names it (default: backend/select-backend). */
+  selectBackend?: (preferred?: BackendName) => Promise<{ name: string }>;
+  log?: Logger;
+  /** Where progress lines and the summary go (default: stdout). */
+  out?: { isTTY?: boolean; write: (text: string) => unknown };
+  /** Stops training (a checkpoint is saved); SIGINT/SIGTERM do the same in the CLI. */
+  signal?: AbortSignal;
+}
+
+/** `amft train`: load and validate the data, build the model, train, checkpoint. */
+export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<void> {
+  const out = deps.out ?? process.stdout;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out.write(USAGE);
+    return;
+  }
+  const f = parseFlags(argv, OPTIONS, TrainFlags);
+  const config = withFlagNames(() =>
+    TrainConfig.parse({
+      variant: f.variant,
+      lstm: f.lstm,
+      epochs: f.epochs,
+      batchSize: f.batchSize,
+      lr: f.lr,
+      minLr: f.minLr,
+      warmupEpochs: f.warmupEpochs,
+      optimizer: f.optimizer,
+      weightDecay: f.weightDecay,
+      momentum: f.momentum,
+      labelSmoothing: f.labelSmoothing,
+      balance: f.balance,
+      augment: f.noAugment ? false : undefined,
+      seed: f.seed,
+      saveEverySteps: f.saveEvery,
+      logEverySteps: f.logEvery,
+      evalBatchSize: f.evalBatchSize,
+      workers: f.workers,
+    }),
+  );
+  const log = deps.log ?? pino({ name: 'amft-train', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const backend = await (deps.selectBackend ?? ((b) => selectBackend(b, log)))(f.backend);
+
+  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm });
+  try {
+    const spec = built.preprocessing;
+    const loadOpts = { spec, storeSize: f.storeSize, cacheDir: f.cacheDir };
+    const t0 = performance.now();
+    const train = await loadDataset({ path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow }, loadOpts);
+    reportLoad(log, 'train', train, t0);
+    let val: LoadedDataset | undefined;
+    if (f.valData) {
+      const t1 = performance.now();
+      val = await loadDataset(
+        { path: f.valData, format: f.valFormat, root: f.valRoot ?? f.root, usage: f.valUsage, maxSamples: f.valMaxSamples, onBadRow: f.onBadRow },
+        loadOpts,
+      );
+      reportLoad(log, 'val', val, t1);
+    } else {
+      log.warn('no --val-data: the best checkpoint is picked by training accuracy');
+    }
+
+    await mkdir(f.out, { recursive: true });
+    await writeFile(
+      join(f.out, f.resume ? 'command-resume.json' : 'command.json'),
+      JSON.stringify({ argv, config, backend: backend.name, preprocessing: spec, train: summary(train), val: val && summary(val) }, null, 2),
+    );
+
+    const controller = new AbortController();
+    const stop = () => {
+      log.warn('stopping after this step (again to kill)');
+      controller.abort();
+    };
+    deps.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let result: TrainResult;
+    try {
+      result = await trainModel({
+        model: built.model,
+        preprocessing: spec,
+        modelInfo: { variant: config.variant, lstm: config.lstm, config: built.config },
+        train: train.dataset,
+        dataset: `${f.data} (${train.format}${f.usage ? ` ${f.usage}` : ''}, ${train.dataset.samples.length} samples)`,
+        val: val?.dataset,
+        config,
+        outDir: f.out,
+        resume: f.resume,
+        backend: backend.name,
+        log,
+        progress: { isTTY: out.isTTY ?? false, write: (s) => void out.write(s) },
+        signal: controller.signal,
+      });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    const best = result.state.best;
+    out.write(
+      `${result.stopped ? 'stopped' : 'finished'} at epoch ${result.state.epoch}/${config.epochs}, step ${result.state.globalStep}; ` +
+        `best ${best ? `${best.metric} ${(100 * best.value).toFixed(2)}% at epoch ${best.epoch} (${result.dirs.best})` : 'none yet'}\n`,
+    );
+  } finally {
+    built.model.dispose();
+  }
+}
+
+function reportLoad(log: Logger, split: string, d: LoadedDataset, t0: number): void {
+  const seconds = (performance.now() - t0) / 1000;
+  const n = d.dataset.samples.length;
+  log.info({ split, format: d.format, samples: n, skipped: d.bad.length, geometry: d.dataset.geometry, seconds, imagesPerSecond: n / seconds }, `loaded ${split} data`);
+  if (d.bad.length) log.warn(`${split}: left out ${d.bad.length} bad rows:\n${formatBadRows(d.bad)}`);
+}
+
+function summary(d: LoadedDataset) {
+  return { format: d.format, samples: d.dataset.samples.length, skipped: d.bad.length, geometry: d.dataset.geometry };
+}

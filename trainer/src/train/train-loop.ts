@@ -1,0 +1,245 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { PreprocessingSpec } from '@amft/shared';
+import { pino, type Logger } from 'pino';
+import { batchCount, iterateBatches, type BatchPlan } from '../data/batch-iterator.js';
+import { BatchWorkers } from '../data/batch-workers.js';
+import { balancedOrder, classWeights, shuffledOrder } from '../data/class-balance.js';
+import { Rng } from '../data/rng.js';
+import { classCounts, type ImageDataset } from '../data/sample.js';
+import { evaluateModel } from '../evaluate/evaluate-model.js';
+import { writeReport } from '../evaluate/write-report.js';
+import { disposeCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import { createOptimizer } from './create-optimizer.js';
+import { writeCurvesPng } from './curves-png.js';
+import { learningRateAt } from './lr-schedule.js';
+import { MetricsLog } from './metrics-log.js';
+import { modelParams, type ParamOptimizer } from './param-optimizer.js';
+import { Progress } from './progress.js';
+import { RESUMABLE_CHANGES, type TrainConfig } from './train-config.js';
+import { trainStep, type StepResult } from './train-step.js';
+
+export interface TrainRun {
+  /** A freshly built model (on resume its weights are replaced by the checkpoint's). */
+  model: tf.LayersModel;
+  preprocessing: PreprocessingSpec;
+  /** Saved in checkpoints so eval/export can rebuild the model: variant, lstm, full config. */
+  modelInfo: { variant: string; lstm: boolean; config?: unknown };
+  train: ImageDataset;
+  /** The training data in words (saved in checkpoints for model metadata). */
+  dataset?: string;
+  /** Validation set: evaluated after every epoch, picks the best checkpoint. */
+  val?: ImageDataset;
+  config: TrainConfig;
+  /** Run directory: checkpoints/{last,best}, metrics.jsonl, curves.png, val-report/. */
+  outDir: string;
+  /** Continue from `outDir/checkpoints/last`. */
+  resume?: boolean;
+  backend?: string;
+  log?: Logger;
+  progress?: { isTTY: boolean; write: (text: string) => void };
+  /** Stops training after the current step, saving a checkpoint there (SIGINT in the CLI). */
+  signal?: AbortSignal;
+  /** Called after every step (tests use it to stop or crash a run at a chosen step). */
+  onStep?: (s: { epoch: number; batch: number; globalStep: number } & StepResult) => void;
+  /** Replaces trainStep, e.g. with a data-parallel step. */
+  step?: typeof trainStep;
+}
+
+export interface TrainResult {
+  state: TrainState;
+  /** True when stopped by the signal before the last epoch ended. */
+  stopped: boolean;
+  dirs: { last: string; best: string };
+}
+
+/**
+ * Trains `run.model` on `run.train`: shuffled (or class-balanced) batches with augmentation,
+ * the configured optimizer on a warm-up + cosine schedule, validation after every epoch, the
+ * best checkpoint by validation accuracy (training accuracy without a validation set), and the
+ * last checkpoint after every epoch (and every `saveEverySteps`), from which `resume` continues
+ * with the same batches, augmentations and optimizer state it would have had.
+ */
+export async function trainModel(run: TrainRun): Promise<TrainResult> {
+  const { model, config: cfg, preprocessing: spec, train } = run;
+  const log = run.log ?? pino({ level: 'silent' });
+  const dirs = { last: join(run.outDir, 'checkpoints', 'last'), best: join(run.outDir, 'checkpoints', 'best') };
+  await mkdir(join(run.outDir, 'checkpoints'), { recursive: true });
+  const metrics = new MetricsLog(join(run.outDir, 'metrics.jsonl'));
+
+  const trainCounts = classCounts(train.samples);
+  const labels = Int32Array.from(train.samples, (s) => s.label);
+  const weights = cfg.balance === 'weighted' ? classWeights(trainCounts) : null;
+  const stepsPerEpoch = batchCount({ dataset: train, batchSize: cfg.batchSize, dropLast: true });
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const schedule = { peak: cfg.lr, min: cfg.minLr, warmupSteps: Math.round(cfg.warmupEpochs * stepsPerEpoch), totalSteps };
+  const optimizer = createOptimizer(cfg, modelParams(model));
+  const step = run.step ?? trainStep;
+
+  let state: TrainState = {
+    version: 1,
+    epoch: 0,
+    batch: 0,
+    globalStep: 0,
+    running: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+    history: [],
+    best: null,
+    rng: { kind: 'sfc32-derived', seed: cfg.seed },
+    config: cfg,
+    model: { ...run.modelInfo, preprocessing: spec },
+    trainCounts,
+    dataset: run.dataset,
+    backend: run.backend ?? tf.getBackend(),
+    savedAt: '',
+  };
+  if (run.resume) {
+    state = await restore(dirs.last, model, optimizer, state, log);
+    await metrics.truncateAfter(state.globalStep);
+    await metrics.append({ type: 'resume', step: state.globalStep, from: dirs.last });
+    log.info({ epoch: state.epoch, batch: state.batch, step: state.globalStep }, 'resumed from checkpoint');
+  } else {
+    if (existsSync(dirs.last) || existsSync(`${dirs.last}.old`)) {
+      throw new Error(`${run.outDir} already holds a run (checkpoints/last): resume it, or choose another output directory`);
+    }
+    await metrics.truncateAfter(-1);
+  }
+  const save = async (dir: string, withOptimizer: boolean) => {
+    state.savedAt = new Date().toISOString();
+    await saveCheckpoint(dir, { model, optimizer: withOptimizer ? optimizer : undefined, state });
+  };
+
+  const progress = new Progress({ everySteps: cfg.logEverySteps, isTTY: run.progress?.isTTY ?? false, write: run.progress?.write ?? (() => {}) });
+  log.info({ train: train.samples.length, val: run.val?.samples.length ?? 0, stepsPerEpoch, totalSteps, counts: trainCounts }, 'training');
+  const workers = {
+    train: cfg.workers > 0 ? BatchWorkers.start({ dataset: train, spec, classWeights: weights }, cfg.workers) : undefined,
+    val: cfg.workers > 0 && run.val ? BatchWorkers.start({ dataset: run.val, spec }, cfg.workers) : undefined,
+  };
+  try {
+    for (let epoch = state.epoch; epoch < cfg.epochs; epoch++) {
+      const order = cfg.balance === 'sampler' ? balancedOrder(labels, Rng.derive(cfg.seed, 'order', epoch)) : shuffledOrder(labels.length, Rng.derive(cfg.seed, 'order', epoch));
+      const plan: BatchPlan = {
+        dataset: train,
+        spec,
+        order,
+        batchSize: cfg.batchSize,
+        dropLast: true,
+        augment: cfg.augment ? { seed: cfg.seed, epoch } : null,
+        classWeights: weights,
+        workers: workers.train,
+      };
+      let t = performance.now();
+      for await (const batch of iterateBatches(plan, state.batch)) {
+        if (run.signal?.aborted) {
+          state.running.seconds += (performance.now() - t) / 1000;
+          await save(dirs.last, true);
+          log.info({ epoch, batch: state.batch, step: state.globalStep }, 'stopped; checkpoint saved');
+          return { state, stopped: true, dirs };
+        }
+        const lr = learningRateAt(state.globalStep, schedule);
+        optimizer.learningRate = lr;
+        const x = tf.tensor4d(batch.x, [batch.size, spec.height, spec.width, spec.channels]);
+        const y = tf.tensor1d(batch.labels, 'int32');
+        const w = batch.weights ? tf.tensor1d(batch.weights) : null;
+        let r: StepResult;
+        try {
+          r = step(model, optimizer, x, y, w, { labelSmoothing: cfg.labelSmoothing });
+        } finally {
+          tf.dispose([x, y, ...(w ? [w] : [])]);
+        }
+        if (!Number.isFinite(r.loss)) throw new Error(`loss is ${r.loss} at step ${state.globalStep + 1} (epoch ${epoch + 1}); lower --lr?`);
+        state.globalStep += 1;
+        state.batch = batch.index + 1;
+        state.running.lossSum += r.loss * batch.size;
+        state.running.correct += r.correct;
+        state.running.seen += batch.size;
+        const running = { loss: state.running.lossSum / state.running.seen, accuracy: state.running.correct / state.running.seen };
+        progress.step({ epoch: epoch + 1, epochs: cfg.epochs, step: state.globalStep, totalSteps, lr, ...running }, batch.size, state.batch === stepsPerEpoch);
+        if (state.globalStep % cfg.logEverySteps === 0) {
+          await metrics.append({ type: 'step', step: state.globalStep, epoch: epoch + 1, loss: r.loss, accuracy: r.correct / batch.size, lr });
+        }
+        run.onStep?.({ epoch, batch: batch.index, globalStep: state.globalStep, ...r });
+        if (cfg.saveEverySteps > 0 && state.globalStep % cfg.saveEverySteps === 0 && state.batch < stepsPerEpoch) {
+          state.running.seconds += (performance.now() - t) / 1000;
+          await save(dirs.last, true);
+          t = performance.now();
+        }
+      }
+      state.running.seconds += (performance.now() - t) / 1000;
+      await finishEpoch(run, state, epoch, optimizer.learningRate, metrics, save, dirs, log, workers.val);
+    }
+  } finally {
+    optimizer.dispose();
+    await Promise.all([workers.train?.close(), workers.val?.close()]);
+  }
+  return { state, stopped: false, dirs };
+}
+
+async function finishEpoch(
+  run: TrainRun,
+  state: TrainState,
+  epoch: number,
+  lr: number,
+  metrics: MetricsLog,
+  save: (dir: string, withOptimizer: boolean) => Promise<void>,
+  dirs: TrainResult['dirs'],
+  log: Logger,
+  valWorkers: BatchWorkers | undefined,
+): Promise<void> {
+  const { running } = state;
+  const record: EpochMetrics = {
+    epoch: epoch + 1,
+    step: state.globalStep,
+    lr,
+    trainLoss: running.lossSum / Math.max(1, running.seen),
+    trainAccuracy: running.correct / Math.max(1, running.seen),
+    seconds: running.seconds,
+    imagesPerSecond: running.seconds > 0 ? running.seen / running.seconds : 0,
+  };
+  const val = run.val ? await evaluateModel(run.model, run.val, run.preprocessing, { batchSize: run.config.evalBatchSize, workers: valWorkers }) : undefined;
+  if (val) Object.assign(record, { valLoss: val.loss, valAccuracy: val.report.accuracy, valMacroF1: val.report.macroF1 });
+  state.history.push(record);
+  state.epoch = epoch + 1;
+  state.batch = 0;
+  state.running = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  await metrics.append({ type: 'epoch', ...record });
+  log.info(record, `epoch ${epoch + 1} done`);
+
+  const metric = val ? 'valAccuracy' : 'trainAccuracy';
+  const value = val ? val.report.accuracy : record.trainAccuracy;
+  if (state.best === null || value > state.best.value) {
+    state.best = { epoch: epoch + 1, metric, value };
+    await save(dirs.best, false);
+    if (val) await writeReport(join(run.outDir, 'val-report'), val.report, { title: `Validation, best epoch ${epoch + 1}`, extra: { epoch: epoch + 1, loss: val.loss } });
+    log.info({ epoch: epoch + 1, [metric]: value }, 'new best checkpoint');
+  }
+  await save(dirs.last, true);
+  await writeCurvesPng(state.history, join(run.outDir, 'curves.png'));
+}
+
+/** Loads the last checkpoint into the model and optimizer after checking it belongs to this run. */
+async function restore(dir: string, model: tf.LayersModel, optimizer: ParamOptimizer, fresh: TrainState, log: Logger): Promise<TrainState> {
+  const ckpt = await loadCheckpoint(dir);
+  try {
+    const saved = ckpt.state;
+    if (saved.config.epochs !== fresh.config.epochs) {
+      log.warn(`epochs changed from ${saved.config.epochs} to ${fresh.config.epochs}: the learning-rate schedule of the remaining steps changes`);
+    }
+    const changed = (Object.keys(fresh.config) as Array<keyof TrainConfig>).filter(
+      (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify(saved.config[k]) !== JSON.stringify(fresh.config[k]),
+    );
+    if (changed.length) {
+      throw new Error(`cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved.config[k])}, now ${JSON.stringify(fresh.config[k])}`).join('; ')}`);
+    }
+    if (JSON.stringify(saved.trainCounts) !== JSON.stringify(fresh.trainCounts)) {
+      throw new Error(`cannot resume ${dir}: the training data differs (class counts ${saved.trainCounts} then, ${fresh.trainCounts} now)`);
+    }
+    if (!ckpt.optimizer) throw new Error(`cannot resume ${dir}: it has no optimizer state`);
+    restoreModelWeights(model, ckpt.weights);
+    await optimizer.setWeights(ckpt.optimizer);
+    return { ...saved, config: fresh.config, backend: fresh.backend };
+  } finally {
+    disposeCheckpoint(ckpt);
+  }
+}

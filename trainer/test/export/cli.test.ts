@@ -1,0 +1,141 @@
+/**
+ * `amft export`: flags, the files it writes (model.onnx + metadata.json, both describing the same
+ * model), --optimize, --eval-report, and the default loader on a real trainer checkpoint.
+ */
+import t from 'tap';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ZodError } from 'zod';
+import { ModelMetadata } from '@amft/shared';
+import { buildModel } from '../../src/model/index.js';
+import { exportWithFlags, parseExportFlags, runExport } from '../../src/cli/export.js';
+import { decodeModel, metadataFromProps, type CheckpointLoader } from '../../src/export/index.js';
+import { saveCheckpoint, type TrainState } from '../../src/train/checkpoint.js';
+import { randomInput, smallConfig } from '../model/helpers.js';
+import { maxAbsDiff, openSession, randomizeWeights, runSession, structureProblems } from './helpers.js';
+
+const cfg = smallConfig('lite', false);
+let dir = '';
+
+t.before(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'amft-export-'));
+});
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+
+/** A loader that hands out a fresh random lite model, as the real one hands out a checkpoint's. */
+const fakeLoader: CheckpointLoader = async () => {
+  const model = buildModel(cfg);
+  randomizeWeights(model, 5, randomInput(cfg, 2, undefined, 5));
+  return { model, config: cfg, metadata: { training: { backend: 'cpu', epochs: 3, seconds: 12.5, dataset: 'fer2013' } } };
+};
+
+const NOW = () => new Date('2025-06-01T12:00:00.000Z');
+
+t.test('flags: required --checkpoint and --out, --quantize values, unknown flags', async (t) => {
+  t.throws(() => parseExportFlags(['--out', 'x']), ZodError);
+  t.throws(() => parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--quantize', 'int4']), ZodError);
+  t.throws(() => parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--frobnicate']), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+  t.same(parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--optimize', '--name', 'm']), { checkpoint: 'c', out: 'o', optimize: true, name: 'm', evalReport: [] });
+  let help = '';
+  await runExport(['--help'], { out: { write: (s: string) => (help += s) } });
+  t.match(help, /--checkpoint <dir>/);
+});
+
+t.test('writes model.onnx and metadata.json that agree, with metrics from an eval report', async (t) => {
+  const out = join(dir, 'plain');
+  const report = join(dir, 'report.json');
+  await writeFile(report, JSON.stringify({ data: '/data/fer2013-test.csv', count: 3589, accuracy: 0.7, macroF1: 0.65, perClass: {} }));
+  let printed = '';
+  await runExport(['--checkpoint', 'ckpt', '--out', out, '--name', 'lite-test', '--eval-report', report], {
+    loadCheckpoint: fakeLoader,
+    now: NOW,
+    out: { write: (s: string) => (printed += s) },
+  });
+  t.match(printed, /lite-test: lite, .* parameters/);
+  const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));
+  t.equal(metadata.name, 'lite-test');
+  t.equal(metadata.createdAt, '2025-06-01T12:00:00.000Z');
+  t.same(metadata.metrics, [{ split: 'fer2013-test.csv', count: 3589, accuracy: 0.7, macroF1: 0.65 }]);
+  t.same(metadata.training, { backend: 'cpu', epochs: 3, seconds: 12.5, dataset: 'fer2013' });
+  t.same(metadata.io, { input: 'input', logits: 'logits', probabilities: 'probabilities' });
+  const bytes = new Uint8Array(await readFile(join(out, 'model.onnx')));
+  const proto = decodeModel(bytes);
+  t.same(metadataFromProps(proto.metadataProps), metadata, 'the ONNX file carries the same metadata');
+  const props = Object.fromEntries(proto.metadataProps!.map((p) => [p.key, p.value]));
+  t.same(JSON.parse(props['amft.labels']!), metadata.labels);
+  t.same(JSON.parse(props['amft.preprocessing']!), metadata.preprocessing);
+  t.equal(props['amft.variant'], 'lite');
+  t.equal(Number(props['amft.total_params']), metadata.totalParams);
+  t.equal(Number(props['amft.flops_per_image']), metadata.flopsPerImage);
+  t.same(JSON.parse(props['amft.metrics']!), metadata.metrics);
+  for (const [what, problems] of Object.entries(structureProblems(bytes))) t.same(problems, [], what);
+  const session = await openSession(bytes);
+  t.same(session.inputNames, ['input']);
+  await session.release();
+  await t.rejects(stat(join(out, 'model.portable.onnx')), 'no portable copy without --optimize');
+});
+
+t.test('--optimize saves onnxruntime’s optimized graph as model.onnx and keeps the portable one', async (t) => {
+  const out = join(dir, 'optimized');
+  const written = await exportWithFlags(parseExportFlags(['--checkpoint', 'ckpt', '--out', out, '--optimize']), { loadCheckpoint: fakeLoader, now: NOW });
+  t.ok(written.optimizedMaxDiff !== undefined && written.optimizedMaxDiff <= 1e-4, `optimized vs portable: ${written.optimizedMaxDiff}`);
+  const optimized = new Uint8Array(await readFile(join(out, 'model.onnx')));
+  const portable = new Uint8Array(await readFile(join(out, 'model.portable.onnx')));
+  t.same(structureProblems(portable)['every node is a default-domain operator of opset 17'], []);
+  t.same(metadataFromProps(decodeModel(optimized).metadataProps), written.metadata, 'onnxruntime keeps metadata_props');
+  const session = await openSession(optimized);
+  const x = randomInput(cfg, 2, undefined, 3);
+  const a = await runSession(session, 'input', x);
+  const b = await runSession(await openSession(portable), 'input', x);
+  t.ok(maxAbsDiff(a.logits.data, b.logits.data) <= 1e-4);
+  await session.release();
+});
+
+t.test('--quantize int8 writes a ~4x smaller model that still loads and passes the checks', async (t) => {
+  const plain = (await stat(join(dir, 'plain', 'model.onnx'))).size;
+  const out = join(dir, 'int8');
+  const written = await exportWithFlags(parseExportFlags(['--checkpoint', 'c', '--out', out, '--quantize', 'int8']), { loadCheckpoint: fakeLoader, now: NOW });
+  t.ok(written.bytes < plain / 3, `${written.bytes} bytes vs ${plain}`);
+  const bytes = new Uint8Array(await readFile(join(out, 'model.onnx')));
+  for (const [what, problems] of Object.entries(structureProblems(bytes))) t.same(problems, [], what);
+  const props = Object.fromEntries(decodeModel(bytes).metadataProps!.map((p) => [p.key, p.value]));
+  t.match(JSON.parse(props['amft.quantization']!), { mode: 'int8', weightsOnly: true });
+  const session = await openSession(bytes);
+  t.same(session.outputNames, ['logits', 'probabilities']);
+  await session.release();
+});
+
+t.test('the default loader reads a trainer checkpoint', async (t) => {
+  const model = buildModel(cfg);
+  randomizeWeights(model, 9, randomInput(cfg, 2, undefined, 9));
+  const ckpt = join(dir, 'ckpt');
+  const state = {
+    version: 1,
+    epoch: 2,
+    batch: 0,
+    globalStep: 10,
+    running: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+    history: [{ seconds: 4 }, { seconds: 6 }],
+    best: null,
+    rng: { kind: 'sfc32-derived', seed: 1 },
+    config: {},
+    model: { variant: 'lite', lstm: false, preprocessing: cfg.preprocessing, config: cfg },
+    trainCounts: [],
+    backend: 'cpu',
+    savedAt: NOW().toISOString(),
+  } as unknown as TrainState;
+  await saveCheckpoint(ckpt, { model, state });
+  const out = join(dir, 'from-ckpt');
+  await runExport(['--checkpoint', ckpt, '--out', out], { now: NOW, out: { write: () => true } });
+  const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));
+  t.same(metadata.training, { backend: 'cpu', epochs: 2, seconds: 10, dataset: 'unspecified' });
+  const session = await openSession(new Uint8Array(await readFile(join(out, 'model.onnx'))));
+  const x = randomInput(cfg, 2, undefined, 4);
+  const res = await runSession(session, 'input', x);
+  const ref = (model.predict(x) as tf.Tensor).dataSync();
+  t.ok(maxAbsDiff(ref, res.logits.data) <= 1e-4, 'the exported checkpoint computes what the saved model does');
+  await session.release();
+});
