@@ -28,7 +28,8 @@ model and training:
   --optimizer <o>           adamw (default) | sgd (momentum 0.9, --momentum)
   --weight-decay <x>        decoupled, kernels only (default 0.05 adamw, 5e-4 sgd)
   --label-smoothing <x>     default 0.1
-  --balance <b>             weighted (class-weighted loss, default) | sampler (class-balanced batches) | none
+  --balance <b>             weighted (inverse-frequency loss weights, default) | sqrt-weighted (1/sqrt(count))
+                            | sampler (class-balanced batches) | none
   --no-augment              no random crop/flip/rotation/jitter
   --seed <n>                default 42
   --out <dir>               run directory: checkpoints/{best,last}, metrics.jsonl, curves.png, val-report/

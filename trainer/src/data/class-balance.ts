@@ -1,8 +1,8 @@
 import type { Rng } from './rng.js';
 
 /** How training copes with class imbalance. */
-export type Balance = 'weighted' | 'sampler' | 'none';
-export const BALANCES = ['weighted', 'sampler', 'none'] as const;
+export const BALANCES = ['weighted', 'sqrt-weighted', 'sampler', 'none'] as const;
+export type Balance = (typeof BALANCES)[number];
 
 /**
  * Loss weight per class, `total / (presentClasses * count)`: a batch drawn from the training
@@ -12,6 +12,25 @@ export function classWeights(counts: readonly number[]): Float32Array {
   const total = counts.reduce((a, b) => a + b, 0);
   const present = counts.filter((c) => c > 0).length;
   return Float32Array.from(counts, (c) => (c > 0 ? total / (present * c) : 0));
+}
+
+/**
+ * Softened class weights, proportional to 1/sqrt(count) and scaled so that a batch drawn from the
+ * training distribution has mean weight 1: rare classes count more without the full inverse
+ * frequency's loss of overall accuracy (disgust gets ~3x, not ~9x, on FER2013).
+ */
+export function sqrtClassWeights(counts: readonly number[]): Float32Array {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const raw = counts.map((c) => (c > 0 ? 1 / Math.sqrt(c) : 0));
+  const mean = counts.reduce((acc, c, i) => acc + c * raw[i], 0) / total;
+  return Float32Array.from(raw, (w) => w / mean);
+}
+
+/** The loss weights for a balance mode (null: unweighted). */
+export function lossWeights(balance: Balance, counts: readonly number[]): Float32Array | null {
+  if (balance === 'weighted') return classWeights(counts);
+  if (balance === 'sqrt-weighted') return sqrtClassWeights(counts);
+  return null;
 }
 
 /** A random permutation of 0..n-1 (Fisher-Yates). */

@@ -6,7 +6,7 @@ import type { PreprocessingSpec } from '@amft/shared';
 import { pino, type Logger } from 'pino';
 import { batchCount, iterateBatches, type BatchPlan } from '../data/batch-iterator.js';
 import { BatchWorkers } from '../data/batch-workers.js';
-import { balancedOrder, classWeights, shuffledOrder } from '../data/class-balance.js';
+import { balancedOrder, lossWeights, shuffledOrder } from '../data/class-balance.js';
 import { Rng } from '../data/rng.js';
 import { classCounts, type ImageDataset } from '../data/sample.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
@@ -71,7 +71,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
 
   const trainCounts = classCounts(train.samples);
   const labels = Int32Array.from(train.samples, (s) => s.label);
-  const weights = cfg.balance === 'weighted' ? classWeights(trainCounts) : null;
+  const weights = lossWeights(cfg.balance, trainCounts);
   const stepsPerEpoch = batchCount({ dataset: train, batchSize: cfg.batchSize, dropLast: true });
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const schedule = { peak: cfg.lr, min: cfg.minLr, warmupSteps: Math.round(cfg.warmupEpochs * stepsPerEpoch), totalSteps };
