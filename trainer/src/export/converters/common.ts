@@ -89,13 +89,6 @@ export function convKernelToOnnx(data: Float32Array, shape: number[]): { data: F
   return { data: outData, dims: [cout, cin, kh, kw] };
 }
 
-/** Columns [start, start+count) of a row-major [rows, cols] matrix. */
-export function columns(data: Float32Array, rows: number, cols: number, start: number, count: number): Float32Array {
-  const res = new Float32Array(rows * count);
-  for (let r = 0; r < rows; r++) res.set(data.subarray(r * cols + start, r * cols + start + count), r * count);
-  return res;
-}
-
 /** Activation names of tfjs (serialized) that the exporter knows. */
 export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign'] as const;
 

@@ -14,6 +14,8 @@ export const reshapeConverter: LayerConverter = {
     const x = singleInput(ctx);
     const { g, prefix } = ctx;
     const target = ctx.config.targetShape as number[];
+    // ONNX Reshape reads 0 as "copy this dim" (allowzero=0): a literal 0 would mean something else
+    if (target.some((d) => d === 0 || (d < 0 && d !== -1))) throw ctx.error(`target shape [${target}] is not supported`);
     const outRank = target.length + 1;
     const imageOut = outRank === 4 || outRank === 5;
     const finalName = ctx.outputName();
