@@ -4,12 +4,13 @@
 // Here: transposed operands are materialised (fast transpose), a shared right operand turns the
 // batch into one tall GEMM, and real batches of non-tiny products run one GEMM per batch entry.
 import * as tf from '@tensorflow/tfjs';
+import { smallBatchMatMul } from './small-batch-mat-mul.js';
 import { transposeFast } from './transpose.js';
 import type { BackendWasm, KernelArgs, TensorInfo, WasmKernel } from './util.js';
 import { concat, free, reshape, runStock, slice, wasmBackend } from './util.js';
 
-/** Below this many multiply-adds per batch entry the stock loop beats per-entry GEMM setup. */
-const MIN_MACS_PER_ENTRY = 32 * 1024;
+/** Up to this many multiply-adds per batch entry, real batches run in the JS loop. */
+const MAX_JS_MACS_PER_ENTRY = 1 << 20;
 
 const size = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);
 
@@ -37,10 +38,12 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const n = transposeB ? bIn.shape[bIn.shape.length - 2] : bIn.shape[bIn.shape.length - 1];
   const perEntry = m * k * n;
-  const fastPath = batchB === 1 || (batchA === batchB && perEntry >= MIN_MACS_PER_ENTRY);
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bIn.shape.slice(0, -2)), m, n];
+  const realBatch = batchB > 1 && (batchA === batchB || batchA === 1);
+  if (realBatch && perEntry <= MAX_JS_MACS_PER_ENTRY) return smallBatchMatMul(b, a, bIn, transposeA, transposeB, outShape);
+  const fastPath = batchB === 1 || batchA === batchB;
   if (!fastPath || (!transposeA && !transposeB && batchA === 1 && batchB === 1)) return runStock(tf.BatchMatMul, b, inputs, attrs);
 
-  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bIn.shape.slice(0, -2)), m, n];
   const aT = transposeA ? swapLast(b, a) : a; // [..., m, k]
   const bT = transposeB ? swapLast(b, bIn) : bIn; // [..., k, n]
   let out3: TensorInfo;
