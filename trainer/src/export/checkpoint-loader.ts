@@ -15,6 +15,8 @@ export interface LoadedForExport {
   config: ModelConfig;
   /** Facts the checkpoint knows (training backend, epochs, time, ...). */
   metadata?: ExportMetadataInput;
+  /** The training hyperparameters recorded in the checkpoint (for the model card). */
+  trainConfig?: Record<string, unknown>;
 }
 
 export type CheckpointLoader = (dir: string) => Promise<LoadedForExport>;
@@ -39,9 +41,10 @@ export const loadTrainerCheckpoint: CheckpointLoader = async (dir) => {
           backend: state.backend,
           epochs: history.length,
           seconds: history.reduce((s, e) => s + (e.seconds ?? 0), 0),
-          dataset: 'unspecified',
+          dataset: state.dataset ?? 'unspecified',
         },
       },
+      trainConfig: { ...state.config },
     };
   } finally {
     disposeCheckpoint(ckpt);

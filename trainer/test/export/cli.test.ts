@@ -76,6 +76,10 @@ t.test('writes model.onnx and metadata.json that agree, with metrics from an eva
   t.same(session.inputNames, ['input']);
   await session.release();
   await t.rejects(stat(join(out, 'model.portable.onnx')), 'no portable copy without --optimize');
+  const card = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
+  t.match(card, /# Model card: lite-test/);
+  t.match(card, /Accuracy \*\*70\.00%\*\*, macro-F1 \*\*65\.00%\*\* on 3,589 images of `fer2013-test\.csv`/);
+  t.match(card, /data: fer2013/);
 });
 
 t.test('--optimize saves onnxruntime’s optimized graph as model.onnx and keeps the portable one', async (t) => {

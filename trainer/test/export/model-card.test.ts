@@ -1,0 +1,37 @@
+import t from 'tap';
+import { classificationReport, ModelMetadata } from '@amft/shared';
+import { renderModelCard } from '../../src/export/model-card.js';
+
+const metadata = ModelMetadata.parse({
+  format: 'amft-onnx',
+  schemaVersion: 1,
+  name: 'amft-lite',
+  variant: 'lite',
+  labels: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'],
+  preprocessing: { height: 48, width: 48, channels: 1, mean: [0.5], std: [0.5] },
+  io: { input: 'input', logits: 'logits', probabilities: 'probabilities' },
+  opset: 17,
+  trainableParams: 1000,
+  totalParams: 1010,
+  flopsPerImage: 81e6,
+  training: { backend: 'wasm', epochs: 12, seconds: 3 * 3600 + 600, dataset: 'fer2013/train (folder, 28709 samples)' },
+  createdAt: '2026-11-24T00:00:00.000Z',
+});
+
+t.test('the model card states the figures, the training and the full evaluation', async (t) => {
+  const report = classificationReport([0, 3, 3, 6, 1], [0, 3, 6, 6, 1]);
+  const card = renderModelCard({ metadata, bytes: 4_332_013, reports: [{ split: 'fer2013/val', report }], trainConfig: { optimizer: 'adamw', lr: 0.001 } });
+  t.match(card, /# Model card: amft-lite/);
+  t.match(card, /\| input \| `input` float32 \[N, 1, 48, 48\] \(grayscale\) \|/);
+  t.match(card, /1,000 trainable/);
+  t.match(card, /81\.0 M/);
+  t.match(card, /4\.33 MB/);
+  t.match(card, /epochs: 12/);
+  t.match(card, /3 h 10 min on the TensorFlow\.js `wasm` backend/);
+  t.match(card, /optimizer "adamw", lr 0\.001/);
+  t.match(card, /Accuracy \*\*80\.00%\*\*/);
+  t.match(card, /\| happy \| 100\.00 \| 50\.00 \| 66\.67 \| 2 \|/);
+  t.match(card, /Confusion matrix/);
+  const none = renderModelCard({ metadata, bytes: 1, reports: [] });
+  t.match(none, /No evaluation report/);
+});
