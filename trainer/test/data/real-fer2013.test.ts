@@ -3,9 +3,12 @@ import { GRAY48 } from '@amft/shared';
 import t from 'tap';
 import { loadDataset } from '../../src/data/load-dataset.js';
 
-const VAL = '/work/shared/data/fer2013/val';
+import { join } from 'node:path';
+import { FER2013, SHARED_DATA_ABSENT } from '../../../test/shared-data.js';
 
-t.test('the real FER2013 validation folder loads', { skip: existsSync(VAL) ? false : `${VAL} is absent (the shared data is not mounted here)` }, async (t) => {
+const VAL = join(FER2013, 'val');
+
+t.test('the real FER2013 validation folder loads', { skip: existsSync(VAL) ? false : SHARED_DATA_ABSENT }, async (t) => {
   const t0 = performance.now();
   const { dataset, bad, format } = await loadDataset({ path: VAL, maxSamples: 300 }, { spec: GRAY48 });
   const seconds = (performance.now() - t0) / 1000;
