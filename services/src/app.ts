@@ -1,11 +1,18 @@
 /**
  * The application: plugins, then routes, one error handler. No process concerns here (see
- * server.ts).
+ * server.ts). Every request has an id: the client's `x-request-id` when it is a sane token, else
+ * a new UUID; it is in every log line of the request and echoed in the `x-request-id` header.
+ * One access-log line per request, when it has been answered (fastify's two per request, at
+ * arrival and at the end, cost about as much as the rest of a crop's request handling).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { NotFoundError, toClientError } from './errors.js';
+import authPlugin from './plugins/auth.js';
 import bodyPlugin from './plugins/body.js';
+import metricsPlugin from './plugins/metrics.js';
 import ferPlugin from './plugins/fer.js';
 import openapiPlugin from './plugins/openapi.js';
 import healthRoutes from './routes/health/index.js';
@@ -13,6 +20,16 @@ import modelRoutes from './routes/model/index.js';
 import predictRoutes from './routes/predict/index.js';
 import predictSequenceRoutes from './routes/predict-sequence/index.js';
 import evaluateRoutes from './routes/evaluate/index.js';
+import metricsRoutes from './routes/metrics/index.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SANE_ID = /^[\w.:@-]{1,128}$/;
+
+/** The client's request id when it is 1-128 characters of [A-Za-z0-9_.:@-], else a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+}
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
@@ -22,7 +39,10 @@ export interface AppOptions {
 export async function buildApp(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.maxBodyBytes,
+    genReqId: requestId,
+    requestIdHeader: false,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     pluginTimeout: 120_000,
@@ -34,12 +54,22 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.error, message: body.message }, 'request refused');
     if (status === 503) reply.header('retry-after', '1');
+    if (status === 401) reply.header('www-authenticate', req.headers.authorization === undefined ? 'Bearer realm="fer"' : 'Bearer realm="fer", error="invalid_token"');
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req) => {
     throw new NotFoundError(req.method, req.url.split('?')[0].slice(0, 200));
   });
 
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remoteAddress: req.ip }, 'request completed');
+  });
+
+  await app.register(authPlugin, { config });
+  await app.register(metricsPlugin, { config });
   await app.register(bodyPlugin, { config });
   await app.register(ferPlugin, { config });
   await app.register(openapiPlugin, { config });
@@ -49,5 +79,6 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   await app.register(predictRoutes);
   await app.register(predictSequenceRoutes);
   await app.register(evaluateRoutes);
+  await app.register(metricsRoutes);
   return app;
 }

@@ -27,7 +27,8 @@ export const SymlinkEscapeError = createError<'FER_ERR_PATH_ESCAPE', 403, [strin
 export const FileNotFoundError = createError<'FER_ERR_FILE_NOT_FOUND', 404, [string]>('FER_ERR_FILE_NOT_FOUND', 'file %s not found under the data root', 404);
 export const NoDataRootError = createError<'FER_ERR_NO_DATA_ROOT', 400>('FER_ERR_NO_DATA_ROOT', 'this server has no data root configured (--data-root)', 400);
 export const NotFoundError = createError<'FER_ERR_NOT_FOUND', 404, [string, string]>('FER_ERR_NOT_FOUND', 'route %s %s not found', 404);
-export const QueueFullError = createError<'FER_ERR_QUEUE_FULL', 503, [number]>('FER_ERR_QUEUE_FULL', 'inference queue is full (%d faces); retry later', 503);
+export const QueueFullError = createError<'FER_ERR_QUEUE_FULL', 503, [string, number]>('FER_ERR_QUEUE_FULL', 'the %s queue is full (%d waiting); retry later', 503);
+export const UnauthorizedError = createError<'FER_ERR_UNAUTHORIZED', 401, [string]>('FER_ERR_UNAUTHORIZED', '%s: send Authorization: Bearer <API key>', 401);
 export const NotReadyError = createError<'FER_ERR_NOT_READY', 503>('FER_ERR_NOT_READY', 'the model is not ready', 503);
 export const InternalError = createError<'FER_ERR_INTERNAL', 500>('FER_ERR_INTERNAL', 'internal server error', 500);
 

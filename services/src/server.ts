@@ -47,7 +47,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'fer' } });
+  // Secrets never reach the log: the configuration is printed redacted, and these paths are
+  // censored in any object logged.
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'fer' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'config.apiKeys', 'apiKeys'], censor: '[redacted]' },
+  });
   logger.info({ config: redactConfig(config) }, 'configuration');
 
   let server: RunningServer;

@@ -5,59 +5,15 @@
  * bad configuration with a clear message.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeModel } from '../../services/test/fixtures/make-model.js';
 import { syntheticImage } from '../../services/test/fixtures/helpers.js';
+import { NOT_BUILT, runServer as run, waitFor } from '../../services/test/fixtures/process.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const SERVER = join(REPO, 'services', 'dist', 'server.js');
-
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, any>[];
-  stderr: string[];
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [SERVER, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, any>[] = [];
-  const stderr: string[] = [];
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ raw: line });
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, stderr, exit };
-}
-
-async function waitFor<T>(f: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-t.test('the built server', { skip: existsSync(SERVER) ? false : 'services/dist/server.js is not built (npm run build)' }, async (t) => {
+t.test('the built server', { skip: NOT_BUILT }, async (t) => {
   t.test('starts, prints its configuration once, serves, and closes gracefully on SIGTERM', async (t) => {
     const model = makeModel();
     const p = run(['--port', '0', '--model-dir', model.dir], { FER_THREADS: '1', FER_HOST: '127.0.0.1', FER_MAX_FILES: '3' });

@@ -7,7 +7,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LABELS, ModelMetadata } from '@amft/shared';
-import { Session, providersFor, type IoInfo, type SessionOptions } from '../inference/session.js';
+import { providersFor, type IoInfo, type ModelSession, type SessionOptions } from '../inference/session.js';
+import { openSession } from '../inference/worker-session.js';
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
@@ -16,7 +17,7 @@ export class ModelLoadError extends Error {
 export interface LoadedModel {
   dir: string;
   metadata: ModelMetadata;
-  session: Session;
+  session: ModelSession;
   /** True when the model has the LSTM sequence head (metadata `io.sequence`). */
   hasSequence: boolean;
   /**
@@ -77,7 +78,7 @@ function checkShape(kind: string, info: IoInfo | undefined, expected: (number | 
 }
 
 /** Compares the session's graph with the metadata; returns every mismatch found. */
-export function checkGraph(metadata: ModelMetadata, session: Pick<Session, 'inputs' | 'outputs'>): string[] {
+export function checkGraph(metadata: ModelMetadata, session: Pick<ModelSession, 'inputs' | 'outputs'>): string[] {
   const problems: string[] = [];
   const { channels: C, height: H, width: W, mean, std } = metadata.preprocessing;
   const K = LABELS.length;
@@ -113,8 +114,11 @@ export function checkGraph(metadata: ModelMetadata, session: Pick<Session, 'inpu
   return problems;
 }
 
-/** Loads and checks a model directory. The caller owns the returned session. */
-export async function loadModel(dirIn: string, opts: SessionOptions): Promise<LoadedModel> {
+/**
+ * Loads and checks a model directory. The caller owns the returned session; with `inWorker` it
+ * runs on a worker thread of its own.
+ */
+export async function loadModel(dirIn: string, opts: SessionOptions & { inWorker?: boolean }): Promise<LoadedModel> {
   providersFor(opts.device); // an unknown device is reported as such, before anything is read
   const dir = resolve(dirIn);
   let st;
@@ -127,9 +131,9 @@ export async function loadModel(dirIn: string, opts: SessionOptions): Promise<Lo
   const metadata = await readMetadata(dir);
   const onnxPath = join(dir, 'model.onnx');
   if (!(await isFile(onnxPath))) throw new ModelLoadError(`model directory ${dir} has no model.onnx`);
-  let session: Session;
+  let session: ModelSession;
   try {
-    session = await Session.open(onnxPath, opts);
+    session = await openSession(onnxPath, opts);
   } catch (err) {
     throw new ModelLoadError(`${onnxPath} could not be loaded by onnxruntime: ${(err as Error).message}`);
   }

@@ -4,7 +4,8 @@
  * `maxDelayMs`, whichever comes first, and one batch runs at a time (crops that arrive meanwhile
  * form the next batch). Each batch is normalized with the shared `normalizePixels(…, 'chw')`
  * into one `[N,C,H,W]` float32 buffer. A submit that would overflow the queue is refused with
- * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued.
+ * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued. Each model has a batcher of
+ * its own, with its own limits.
  */
 import { normalizePixels, type PreprocessingSpec } from '@amft/shared';
 import { QueueFullError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface BatcherOptions {
   outputSize: number;
   /** Runs one batch `[n,C,H,W]`; resolves to `n * outputSize` values. */
   run: (batch: Float32Array, n: number) => Promise<Float32Array>;
+  /** Told of each batch that ran: its size and the seconds `run` took (metrics). */
+  onBatch?: (n: number, seconds: number) => void;
 }
 
 interface Item {
@@ -34,6 +37,8 @@ export interface BatcherStats {
   batches: number;
   items: number;
   largestBatch: number;
+  /** Crops refused because the queue was full. */
+  rejected: number;
 }
 
 export class BatcherClosedError extends Error {
@@ -45,7 +50,7 @@ export class DynamicBatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
-  private readonly stats = { batches: 0, items: 0, largestBatch: 0 };
+  private readonly stats = { batches: 0, items: 0, largestBatch: 0, rejected: 0 };
 
   constructor(private readonly opts: BatcherOptions) {
     if (opts.maxBatchSize < 1 || opts.maxQueue < 1) throw new RangeError('maxBatchSize and maxQueue must be at least 1');
@@ -55,7 +60,10 @@ export class DynamicBatcher {
   submit(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
     if (crops.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.reject(new BatcherClosedError('the batcher is closed'));
-    if (this.queue.length + crops.length > this.opts.maxQueue) return Promise.reject(new QueueFullError(this.opts.maxQueue));
+    if (this.queue.length + crops.length > this.opts.maxQueue) {
+      this.stats.rejected += crops.length;
+      return Promise.reject(new QueueFullError('inference', this.queue.length));
+    }
     const size = this.opts.spec.height * this.opts.spec.width * this.opts.spec.channels;
     const bad = crops.findIndex((c) => c.length !== size);
     if (bad >= 0) return Promise.reject(new RangeError(`crop ${bad} has ${crops[bad].length} values, expected ${size}`));
@@ -107,12 +115,14 @@ export class DynamicBatcher {
     try {
       const batch = new Float32Array(n * size);
       items.forEach((it, i) => normalizePixels(it.pixels, spec, 'chw', batch, i * size));
+      const t0 = performance.now();
       const out = await this.opts.run(batch, n);
       if (out.length !== n * outputSize) throw new Error(`batch of ${n} gave ${out.length} values, expected ${n * outputSize}`);
+      this.opts.onBatch?.(n, (performance.now() - t0) / 1000);
       this.stats.batches += 1;
       this.stats.items += n;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, n);
-      items.forEach((it, i) => it.resolve(out.slice(i * outputSize, (i + 1) * outputSize)));
+      items.forEach((it, i) => it.resolve(out.subarray(i * outputSize, (i + 1) * outputSize)));
     } catch (err) {
       for (const it of items) it.reject(err);
     }

@@ -288,9 +288,11 @@ export interface FaceRegion {
   landmarks?: Landmarks;
 }
 
-export async function locateFaces(img: DecodedImage, mode: DetectMode, detector: FaceDetector): Promise<{ detection: DetectionStatus; faces: FaceRegion[] }> {
+/** Faces of `img` by `mode`; the detector is needed unless the mode is `never`. */
+export async function locateFaces(img: DecodedImage, mode: DetectMode, detector: FaceDetector | undefined): Promise<{ detection: DetectionStatus; faces: FaceRegion[] }> {
   const whole: FaceRegion = { box: { x: 0, y: 0, width: img.width, height: img.height }, score: null };
   if (mode === 'never') return { detection: 'whole-image', faces: [whole] };
+  if (!detector) throw new Error(`detect=${mode} needs a face detector`);
   const faces = await detector.detect(img);
   if (faces.length > 0) return { detection: 'detected', faces };
   if (mode === 'always') return { detection: 'none-found', faces: [] };

@@ -70,9 +70,12 @@ export class Classifier {
     return { probabilities, frameProbabilities };
   }
 
-  /** One inference of each kind on zeros, so the first request does not pay for the warm-up. */
-  async warmup(): Promise<void> {
-    await this.classify(new Float32Array(this.frameSize), 1);
+  /**
+   * Inferences on zeros, one per batch size in `batchSizes` (onnxruntime plans and allocates per
+   * input shape) and one clip, so the first requests do not pay for the warm-up.
+   */
+  async warmup(batchSizes: readonly number[] = [1]): Promise<void> {
+    for (const n of batchSizes) await this.classify(new Float32Array(n * this.frameSize), n);
     if (this.model.hasSequence) await this.classifySequence(new Float32Array(this.frameSize * 2), 2);
   }
 }

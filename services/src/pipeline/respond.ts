@@ -3,6 +3,7 @@
  */
 import { LABELS, argmax } from '@amft/shared';
 import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect.js';
+import type { StageTimes } from './analyze.js';
 
 export interface Expression {
   label: string;
@@ -61,6 +62,13 @@ export class Timings {
     } finally {
       this.parts[stage] += performance.now() - t0;
     }
+  }
+
+  /** Adds the per-image stage times of one image. */
+  add(times: StageTimes): void {
+    this.parts.decodeMs += times.decodeMs;
+    this.parts.detectMs += times.detectMs;
+    this.parts.alignMs += times.alignMs;
   }
 
   toJSON(): Record<string, number> {

@@ -1,20 +1,25 @@
 /**
- * Opens what the request path needs, once: the expression model (checked against its metadata),
- * the BlazeFace detector and the dynamic batcher, and decorates the instance with them as
- * `app.fer`. A model that cannot be loaded fails the registration, so the server never starts.
- * Warm-up runs after the server is ready; /readyz says 503 until it is done, and again once
- * closing has begun, when new requests other than health checks are refused.
+ * Opens what the request path needs, once: the expression model (checked against its metadata,
+ * run on a worker thread of its own), the preprocessing workers (decode, BlazeFace, crop) and
+ * the dynamic batcher, and decorates the instance with them as `app.fer`. A model that cannot be
+ * loaded fails the registration, so the server never starts.
+ * Warm-up (one run per batch size 1, 2, 4, ..., max-batch) runs once the server is ready;
+ * /readyz says 503 until it is done, and again once closing has begun, when new requests other
+ * than health checks are refused.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { NotReadyError } from '../errors.js';
+import { NotReadyError, QueueFullError } from '../errors.js';
 import { loadModel, type LoadedModel } from '../model/load-model.js';
-import { bundledDetectorPath, FaceDetector } from '../pipeline/detect.js';
+import { bundledDetectorPath } from '../pipeline/detect.js';
 import { DynamicBatcher } from '../pipeline/batch.js';
-import { Classifier, NUM_OUTPUTS } from '../pipeline/infer.js';
-import type { AnalyzeDeps } from '../pipeline/analyze.js';
+import { Classifier, NUM_OUTPUTS, type SequenceOutput } from '../pipeline/infer.js';
+import type { AnalyzeJob, AnalyzedImage } from '../pipeline/analyze.js';
+import { openPreprocessor, type Preprocessor } from '../pipeline/preprocess.js';
 import type { ModelJson } from '../pipeline/respond.js';
+import { batchBuckets } from './metrics.js';
+import { OPEN_ROUTES } from './auth.js';
 
 export interface FerState {
   ready: boolean;
@@ -28,11 +33,15 @@ export interface Fer {
   config: Config;
   model: LoadedModel;
   classifier: Classifier;
-  detector: FaceDetector;
+  preprocessor: Preprocessor;
   batcher: DynamicBatcher;
   state: FerState;
-  /** What the per-image stages need. */
-  deps: AnalyzeDeps;
+  /** Decode, detect and crop one image (on a preprocessing worker); 503 when too many are in flight. */
+  analyze(job: AnalyzeJob): Promise<AnalyzedImage>;
+  /** Probabilities of each crop, through the dynamic batcher. */
+  classify(crops: readonly Uint8Array[]): Promise<Float32Array[]>;
+  /** The LSTM head over the normalized frames of one clip. */
+  classifySequence(frames: Float32Array, t: number): Promise<SequenceOutput>;
   /** The `model` object of prediction responses. */
   modelJson: ModelJson;
 }
@@ -43,15 +52,23 @@ declare module 'fastify' {
   }
 }
 
-const HEALTH_ROUTES = new Set(['/healthz', '/readyz']);
-
 async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const { config } = opts;
-  const sessionOpts = { device: config.device, threads: config.threads, log: app.log };
-  const model = await loadModel(config.modelDir, sessionOpts);
-  let detector: FaceDetector;
+  const metrics = app.metrics;
+  const model = await loadModel(config.modelDir, { device: config.device, threads: config.threads, log: app.log, inWorker: true });
+  let preprocessor: Preprocessor;
   try {
-    detector = await FaceDetector.open(config.detectorModel ?? bundledDetectorPath(config.detector), sessionOpts, { minScore: config.minFaceScore });
+    preprocessor = await openPreprocessor(
+      config.workers,
+      {
+        detectorPath: config.detectorModel ?? bundledDetectorPath(config.detector),
+        session: { device: config.device, threads: 1 },
+        detector: { minScore: config.minFaceScore },
+        spec: model.metadata.preprocessing,
+        maxPixels: config.maxPixels,
+      },
+      app.log,
+    );
   } catch (err) {
     await model.session.release();
     throw err;
@@ -64,21 +81,77 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     spec: model.metadata.preprocessing,
     outputSize: NUM_OUTPUTS,
     run: (batch, n) => classifier.classify(batch, n),
+    onBatch: (n, seconds) => {
+      metrics.batchSize.observe(n);
+      metrics.inference.observe({ kind: 'image' }, seconds);
+    },
   });
   const state: FerState = { ready: false, draining: false };
+
+  let preprocessing = 0;
+  const analyze = async (job: AnalyzeJob): Promise<AnalyzedImage> => {
+    if (preprocessing >= config.maxPreprocessQueue) {
+      metrics.queueRejected.inc({ queue: 'preprocess' });
+      throw new QueueFullError('preprocessing', preprocessing);
+    }
+    preprocessing += 1;
+    try {
+      const a = await preprocessor.analyze(job);
+      metrics.facesPerImage.observe(a.faces.length);
+      if (job.source.kind === 'bytes') metrics.stage.observe({ stage: 'decode' }, a.times.decodeMs / 1000);
+      if (job.mode !== 'never') metrics.stage.observe({ stage: 'detect' }, a.times.detectMs / 1000);
+      metrics.stage.observe({ stage: 'align' }, a.times.alignMs / 1000);
+      return a;
+    } finally {
+      preprocessing -= 1;
+    }
+  };
+  const classify = async (crops: readonly Uint8Array[]): Promise<Float32Array[]> => {
+    try {
+      return await batcher.submit(crops);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FER_ERR_QUEUE_FULL') metrics.queueRejected.inc({ queue: 'inference' }, crops.length);
+      throw err;
+    }
+  };
+  const classifySequence = async (frames: Float32Array, t: number): Promise<SequenceOutput> => {
+    const end = metrics.inference.startTimer({ kind: 'sequence' });
+    try {
+      return await classifier.classifySequence(frames, t);
+    } finally {
+      end();
+    }
+  };
+
   const fer: Fer = {
     config,
     model,
     classifier,
-    detector,
+    preprocessor,
     batcher,
     state,
-    deps: { detector, spec: model.metadata.preprocessing, maxPixels: config.maxPixels },
+    analyze,
+    classify,
+    classifySequence,
     modelJson: { name: model.metadata.name, variant: model.metadata.variant, provider: model.session.provider },
   };
   app.decorate('fer', fer);
+  metrics.watchQueue('inference', () => batcher.getStats().queued);
+  metrics.watchQueue('preprocess', () => preprocessing);
+  metrics.watchReadiness(() => state.ready);
+  metrics.provider.set({ model: model.metadata.name, role: 'classifier', provider: model.session.provider }, 1);
+  metrics.provider.set({ model: `blazeface-${preprocessor.detector.inputSize}`, role: 'detector', provider: preprocessor.detector.provider }, 1);
   app.log.info(
-    { model: model.metadata.name, variant: model.metadata.variant, dir: model.dir, provider: model.session.provider, sequenceHead: model.hasSequence, detector: detector.inputSize, detectorProvider: detector.provider },
+    {
+      model: model.metadata.name,
+      variant: model.metadata.variant,
+      dir: model.dir,
+      provider: model.session.provider,
+      sequenceHead: model.hasSequence,
+      detector: preprocessor.detector.inputSize,
+      detectorProvider: preprocessor.detector.provider,
+      preprocessWorkers: preprocessor.threads,
+    },
     'model loaded',
   );
 
@@ -89,12 +162,13 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     }
     // Not awaited: the server listens meanwhile and /readyz answers 503 until this ends.
     const t0 = performance.now();
+    const sizes = batchBuckets(config.maxBatch);
     void classifier
-      .warmup()
+      .warmup(sizes)
       .then(() => {
         state.warmupMs = Math.round(performance.now() - t0);
-        state.ready = true;
-        app.log.info({ ms: state.warmupMs }, 'model warmed up; ready');
+        state.ready = !state.draining;
+        app.log.info({ ms: state.warmupMs, batchSizes: sizes }, 'model warmed up; ready');
       })
       .catch((err: unknown) => {
         state.warmupError = (err as Error).message;
@@ -103,7 +177,7 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
   });
 
   app.addHook('onRequest', async (req) => {
-    if (state.draining && !HEALTH_ROUTES.has(req.routeOptions.url ?? '')) throw new NotReadyError();
+    if (state.draining && !OPEN_ROUTES.has(req.routeOptions.url ?? '')) throw new NotReadyError();
   });
 
   // While closing, finish each response by closing its connection, so keep-alive sockets do not
@@ -119,8 +193,8 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
 
   app.addHook('onClose', async () => {
     await batcher.close();
-    await Promise.allSettled([model.session.release(), detector.release()]);
+    await Promise.allSettled([model.session.release(), preprocessor.close()]);
   });
 }
 
-export default fp(ferPlugin, { name: 'fer', fastify: '5.x' });
+export default fp(ferPlugin, { name: 'fer', fastify: '5.x', dependencies: ['metrics'] });

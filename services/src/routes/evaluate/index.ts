@@ -35,8 +35,7 @@ import {
   UnsupportedTypeError,
 } from '../../errors.js';
 import { parseQuery, readMultipart, type Upload } from '../../http/uploads.js';
-import { analyzeBytes, analyzeDecoded, largestFirst, type AnalyzeDeps, type AnalyzedImage } from '../../pipeline/analyze.js';
-import { grayToImage } from '../../pipeline/decode.js';
+import type { AnalyzeJob, AnalyzedImage } from '../../pipeline/analyze.js';
 import { csvRows, type CsvRow } from './csv.js';
 import { DataRoot } from './data-root.js';
 
@@ -105,7 +104,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
 
   app.post('/evaluate', { bodyLimit: config.maxCsvBytes }, async (req) => {
     const q = parseQuery(EvalQuery, req.query);
-    const { deps, batcher, model } = app.fer;
+    const { analyze, classify, model } = app.fer;
     const source = await readSource(req, config, root);
 
     const rows: CsvRow[] = [];
@@ -130,8 +129,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
       badRowCount += 1;
       if (badRows.length < MAX_BAD_ROWS_LISTED) badRows.push({ line, reason });
     };
-    const pickLargest = (faces: Parameters<typeof largestFirst>[0]) => largestFirst(faces).slice(0, 1);
-    const analyzeDeps: AnalyzeDeps = deps;
+    const bytesJob = (bytes: Buffer, name: string, declaredType: string | undefined): AnalyzeJob => ({ source: { kind: 'bytes', bytes, name, declaredType }, mode: q.detect, pick: { kind: 'largest' } });
 
     // First pass: check every row and resolve paths, so a path escaping the data root fails the
     // request before any image is read.
@@ -154,7 +152,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
           continue;
         }
         const side = Math.round(Math.sqrt(pixels.length));
-        jobs.push({ line: row.line, label, run: () => analyzeDecoded(grayToImage(pixels, side, side), 'never', analyzeDeps) });
+        jobs.push({ line: row.line, label, run: () => analyze({ source: { kind: 'gray', pixels, width: side, height: side }, mode: 'never' }) });
       } else {
         const path = row.cells[col('path')];
         const label = parseLabel(row.cells[col('label')]);
@@ -169,7 +167,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
         const upload = source.files.get(path) ?? source.files.get(basename(path));
         const name = `'${path.slice(0, 200)}' (line ${row.line})`;
         if (upload) {
-          jobs.push({ line: row.line, label, run: () => analyzeBytes(upload.data, name, upload.mimetype, q.detect, analyzeDeps, undefined, pickLargest) });
+          jobs.push({ line: row.line, label, run: () => analyze(bytesJob(upload.data, name, upload.mimetype)) });
           continue;
         }
         if (!root) {
@@ -191,7 +189,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
           label,
           run: async () => {
             if ((await stat(file)).size > config.maxFileBytes) throw new FileTooLargeError(config.maxFileBytes);
-            return analyzeBytes(await readFile(file), name, typeFromExtension(path), q.detect, analyzeDeps, undefined, pickLargest);
+            return analyze(bytesJob(await readFile(file), name, typeFromExtension(path)));
           },
         });
       }
@@ -201,8 +199,9 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
     const yTrue: number[] = [];
     const yPred: number[] = [];
     const t0 = performance.now();
-    for (let i = 0; i < jobs.length; i += CHUNK_ROWS) {
-      const chunk = jobs.slice(i, i + CHUNK_ROWS);
+    const chunkRows = Math.min(CHUNK_ROWS, config.maxQueue); // a chunk must fit in the queue
+    for (let i = 0; i < jobs.length; i += chunkRows) {
+      const chunk = jobs.slice(i, i + chunkRows);
       const done = await Promise.all(
         chunk.map(async (job) => {
           try {
@@ -218,7 +217,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
       );
       const ok = done.filter((d): d is { job: Job; crop: Uint8Array } => 'crop' in d && d.crop !== undefined);
       for (const d of done) if ('reason' in d && d.reason) bad(d.job.line, d.reason);
-      const probs = await batcher.submit(ok.map((d) => d.crop));
+      const probs = await classify(ok.map((d) => d.crop));
       ok.forEach((d, k) => {
         yTrue.push(d.job.label);
         yPred.push(argmax(probs[k]));

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 
 export default async function modelRoutes(app: FastifyInstance): Promise<void> {
   app.get('/v1/model', async () => {
-    const { model, detector, config, batcher } = app.fer;
+    const { model, preprocessor, config, batcher } = app.fer;
+    const { detector } = preprocessor;
     return {
       ...model.metadata,
       runtime: {
@@ -15,6 +16,7 @@ export default async function modelRoutes(app: FastifyInstance): Promise<void> {
         threads: config.threads,
         sequenceHead: model.hasSequence,
         detector: { model: `blazeface-${detector.inputSize}`, provider: detector.provider, minScore: config.minFaceScore },
+        preprocessWorkers: preprocessor.threads,
         batching: { maxBatch: config.maxBatch, maxQueueDelayMs: config.maxQueueDelayMs, maxQueue: config.maxQueue, ...batcher.getStats() },
       },
     };

@@ -19,8 +19,7 @@ import { normalizePixels } from '@amft/shared';
 import type { Config } from '../../config.js';
 import { BadImageError, MissingFieldError, TooManyFramesError, UnsupportedTypeError } from '../../errors.js';
 import { parseQuery, readMultipart, type Upload } from '../../http/uploads.js';
-import { analyzeBytes, largestFirst } from '../../pipeline/analyze.js';
-import { boxIou, type Box, type FaceRegion } from '../../pipeline/detect.js';
+import type { Box, FaceRegion } from '../../pipeline/detect.js';
 import { NUM_OUTPUTS } from '../../pipeline/infer.js';
 import { expression, faceJson, Timings, type Expression, type FaceJson } from '../../pipeline/respond.js';
 import type { DetectionStatus } from '../../pipeline/detect.js';
@@ -69,35 +68,24 @@ interface FrameJson {
 export default async function predictSequenceRoutes(app: FastifyInstance): Promise<void> {
   app.post('/predict-sequence', { bodyLimit: app.fer.config.maxSequenceBytes }, async (req) => {
     const { detect } = parseQuery(DetectQuery, req.query);
-    const { config, deps, batcher, classifier, model, modelJson } = app.fer;
+    const { config, analyze, classify, classifySequence, model, modelJson } = app.fer;
     const frames = await readFrames(req, config);
     const timings = new Timings();
 
+    // One frame after the other: each is matched to the face tracked in the frame before.
     let prev: Box | undefined;
     const picked: { width: number; height: number; detection: DetectionStatus; face: FaceRegion | null; crop: Uint8Array | null; tracked: boolean }[] = [];
     for (const [i, f] of frames.entries()) {
-      let tracked = false;
-      const pick = (faces: FaceRegion[]): FaceRegion[] => {
-        if (faces.length === 0) return [];
-        if (prev) {
-          const p = prev;
-          const best = faces.map((face) => ({ face, iou: boxIou(face.box, p) })).sort((a, b) => b.iou - a.iou)[0];
-          if (best.iou >= TRACK_MIN_IOU) {
-            tracked = true;
-            return [best.face];
-          }
-        }
-        return [largestFirst(faces)[0]];
-      };
       const name = f.field === 'frames' && f.filename === `frame ${i + 1}` ? f.filename : `frame ${i + 1} ('${f.filename}')`;
-      const a = await analyzeBytes(f.data, name, f.mimetype, detect, deps, timings, pick);
+      const a = await analyze({ source: { kind: 'bytes', bytes: f.data, name, declaredType: f.mimetype }, mode: detect, pick: { kind: 'track', prev, minIou: TRACK_MIN_IOU } });
+      timings.add(a.times);
       const face = a.faces[0] ?? null;
       if (face) prev = face.box;
-      picked.push({ width: a.width, height: a.height, detection: a.detection, face, crop: a.crops[0] ?? null, tracked });
+      picked.push({ width: a.width, height: a.height, detection: a.detection, face, crop: a.crops[0] ?? null, tracked: a.tracked });
     }
 
     const crops = picked.flatMap((p) => (p.crop ? [p.crop] : []));
-    const probs = await timings.time('inferMs', () => batcher.submit(crops));
+    const probs = await timings.time('inferMs', () => classify(crops));
     let k = 0;
     const frameProbs: (Float32Array | null)[] = picked.map((p) => (p.crop ? probs[k++] : null));
     const framesJson: FrameJson[] = picked.map((p, i) => ({
@@ -117,7 +105,7 @@ export default async function predictSequenceRoutes(app: FastifyInstance): Promi
       const size = spec.channels * spec.height * spec.width;
       const input = new Float32Array(crops.length * size);
       crops.forEach((c, i) => normalizePixels(c, spec, 'chw', input, i * size));
-      const out = await timings.time('inferMs', () => classifier.classifySequence(input, crops.length));
+      const out = await timings.time('inferMs', () => classifySequence(input, crops.length));
       sequence = { method: 'lstm', framesUsed: crops.length, expression: expression(out.probabilities) };
     } else {
       const alpha = config.emaAlpha;

@@ -2,13 +2,13 @@
  * POST /predict: one or more images (multipart files, or one raw image body) -> the faces in
  * each, with their expression. Query `detect`: auto (default; no face found -> the whole image,
  * said in `detection`), always (zero faces is an answer), never (each image is a face crop).
- * Every image is decoded and cropped before any inference, so one bad image fails the request
- * with a 4xx naming it; the faces of all images go to the batcher together.
+ * Every image is decoded and cropped (in parallel, on the preprocessing workers) before any
+ * inference, so one bad image fails the request with a 4xx naming it (the first bad one in the
+ * order sent); the faces of all images go to the batcher together.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseQuery, readImages, uploadName } from '../../http/uploads.js';
-import { analyzeBytes, type AnalyzedImage } from '../../pipeline/analyze.js';
 import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.js';
 
 export const DetectQuery = z.object({ detect: z.enum(['auto', 'always', 'never']).default('auto') });
@@ -16,14 +16,16 @@ export const DetectQuery = z.object({ detect: z.enum(['auto', 'always', 'never']
 export default async function predictRoutes(app: FastifyInstance): Promise<void> {
   app.post('/predict', async (req) => {
     const { detect } = parseQuery(DetectQuery, req.query);
-    const { config, deps, batcher, modelJson } = app.fer;
+    const { config, analyze, classify, modelJson } = app.fer;
     const uploads = await readImages(req, { maxFiles: config.maxFiles, maxFileBytes: config.maxFileBytes });
     const timings = new Timings();
-    const analyzed: AnalyzedImage[] = [];
-    for (const [i, u] of uploads.entries()) {
-      analyzed.push(await analyzeBytes(u.data, uploadName(u, i), u.mimetype, detect, deps, timings));
-    }
-    const probs = await timings.time('inferMs', () => batcher.submit(analyzed.flatMap((a) => a.crops)));
+    const settled = await Promise.allSettled(uploads.map((u, i) => analyze({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect })));
+    const analyzed = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      timings.add(s.value.times);
+      return s.value;
+    });
+    const probs = await timings.time('inferMs', () => classify(analyzed.flatMap((a) => a.crops)));
     let k = 0;
     const results: ImageResultJson[] = analyzed.map((a) => ({
       width: a.width,

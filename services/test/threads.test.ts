@@ -1,0 +1,62 @@
+/**
+ * Worker threads (src/threads.ts) and the expression model on its own thread
+ * (inference/worker-session.ts).
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { ThreadClient } from '../src/threads.js';
+import { Session } from '../src/inference/session.js';
+import { WorkerSession } from '../src/inference/worker-session.js';
+import { makeModel } from './fixtures/make-model.js';
+import type { EchoRequest } from './fixtures/echo-thread.js';
+
+const ECHO = new URL('./fixtures/echo-thread.ts', import.meta.url);
+
+t.test('ThreadClient: calls, coded errors, a worker that dies, close', async (t) => {
+  const logged: string[] = [];
+  const log = { info: () => {}, warn: () => {}, error: (_o: object, m?: string) => void logged.push(m ?? '') };
+  const c = await ThreadClient.start<{ started: number }, EchoRequest, unknown>(ECHO, undefined, { log, name: 'echo' });
+  t.type(c.info.started, 'number', 'the worker describes itself when ready');
+  t.same(await c.call({ value: [1, 'two', { three: 3 }] }), { echo: [1, 'two', { three: 3 }] });
+  t.same(await Promise.all([1, 2, 3].map((v) => c.call({ value: v, delayMs: 10 * (4 - v) }))), [{ echo: 1 }, { echo: 2 }, { echo: 3 }], 'answers matched to their calls');
+
+  await t.rejects(c.call({ fail: 'no good' }), { message: 'no good', code: 'FER_ERR_BAD_IMAGE', statusCode: 400 }, 'a coded error keeps its code and status');
+
+  const inFlight = c.call({ value: 'lost', delayMs: 200 });
+  await t.rejects(c.call({ exit: 3 }), /echo thread exited with code 3/, 'a worker that dies fails its call');
+  await t.rejects(inFlight, /exited with code 3/, '... and every other call in flight');
+  t.same(await c.call({ value: 'again' }), { echo: 'again' }, 'and is started again');
+  t.match(logged, ['worker thread exited; starting it again']);
+
+  const slow = c.call({ value: 'slow', delayMs: 300 });
+  await c.close();
+  t.same(await slow, { echo: 'slow' }, 'close waits for the calls in flight');
+  await t.rejects(c.call({ value: 1 }), /echo thread is closed/);
+  await c.close(); // twice is fine
+});
+
+t.test('ThreadClient: a worker that cannot open rejects start with its error', async (t) => {
+  await t.rejects(ThreadClient.start(ECHO, { failOpen: 'no model' }, { name: 'echo' }), /cannot open: no model/);
+});
+
+t.test('WorkerSession: the same outputs as a session on this thread, and the same errors', async (t) => {
+  const path = join(makeModel({ sequence: 'two-inputs' }).dir, 'model.onnx');
+  const opts = { device: 'cpu', threads: 1 };
+  const local = await Session.open(path, opts);
+  const remote = await WorkerSession.open(path, opts);
+  t.teardown(async () => {
+    await local.release();
+    await remote.release();
+  });
+  t.same(remote.inputNames, local.inputNames);
+  t.same(remote.outputNames, local.outputNames);
+  t.same(remote.inputs, local.inputs);
+  t.equal(remote.provider, 'cpu');
+  const x = new Float32Array(3 * 48 * 48).map((_, i) => Math.sin(i));
+  const feeds = { input: { data: x, dims: [3, 1, 48, 48] }, frames: { data: x, dims: [1, 3, 1, 48, 48] } };
+  const a = await local.run(feeds, ['probabilities', 'frame_logits']);
+  const b = await remote.run(feeds, ['probabilities', 'frame_logits']);
+  t.same(Array.from(b.probabilities.data), Array.from(a.probabilities.data), 'identical probabilities');
+  t.same(b.frame_logits.dims, [1, 3, 7]);
+  await t.rejects(remote.run({ input: feeds.input }, ['logits']), { name: 'SessionRunError', message: /missing: frames/ });
+});
