@@ -1,10 +1,11 @@
 // Training-throughput benchmark.
 //   npx tsx bench/train.ts [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--batch N]
-//                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N]
+//                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N] [--threads N]
 // Times optimizer steps (forward + backward + Adam) of fixed nets on random data and prints img/s
 // and the time one FER2013 training epoch (28,709 images) would take. Add nets to NETS (or call
 // benchModel) — the factory must return an uncompiled tf.LayersModel ending in a softmax.
 import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
@@ -21,6 +22,8 @@ export interface BenchResult {
   steps: number;
   workers: number;
   msPerStep: number;
+  /** CPU time (all threads of this process) per step: robust when other jobs share the cores */
+  cpuMsPerStep: number;
   imgPerSec: number;
   /** minutes for one pass over FER2013 train at this rate */
   epochMinutes: number;
@@ -96,10 +99,10 @@ export async function benchModel(name: string, buildFn: ModelFactory, inputShape
   const { x, y } = randomBatch(inputShape, batch, classes);
   try {
     await model.trainOnBatch(x, y); // warm-up: kernel setup, XNNPACK operator creation
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
-    const msPerStep = (performance.now() - t0) / steps;
-    return result(name, tf.getBackend(), batch, steps, 1, msPerStep);
+    return result(name, tf.getBackend(), batch, steps, 1, (performance.now() - t0) / steps, cpuMs(c0) / steps);
   } finally {
     tf.dispose([x, y]);
     model.dispose();
@@ -111,30 +114,35 @@ export async function benchModel(name: string, buildFn: ModelFactory, inputShape
  * data-parallel.ts), each with its own wasm backend and model replica.
  */
 export async function benchDataParallel(name: string, spec: NetSpec, batch: number, steps: number, workers: number, kernels: 'ours' | 'stock'): Promise<BenchResult> {
-  const trainer = await DataParallelTrainer.create({ factory: spec.factory, workers, wasmKernels: kernels, optimizer: { name: 'adam', learningRate: 1e-3 } });
+  const trainer = await DataParallelTrainer.create({ model: spec.factory, workers, wasmKernels: kernels, optimizer: { name: 'adam', learningRate: 1e-3 } });
   try {
     const x = new Float32Array(batch * spec.inputShape.reduce((a, d) => a * d, 1)).map(() => Math.random() * 2 - 1);
     const y = new Float32Array(batch * spec.classes);
     for (let i = 0; i < batch; i++) y[i * spec.classes + (i % spec.classes)] = 1;
-    const step = () => trainer.step(x, [batch, ...spec.inputShape], y, [batch, spec.classes]);
+    const step = () => trainer.step({ x, xShape: [batch, ...spec.inputShape], y, yShape: [batch, spec.classes] });
     await step(); // warm-up
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await step();
-    const msPerStep = (performance.now() - t0) / steps;
-    return result(name, 'wasm', batch, steps, workers, msPerStep);
+    return result(name, 'wasm', batch, steps, workers, (performance.now() - t0) / steps, cpuMs(c0) / steps);
   } finally {
     await trainer.terminate();
   }
 }
 
-export function result(name: string, backend: string, batch: number, steps: number, workers: number, msPerStep: number): BenchResult {
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+export function result(name: string, backend: string, batch: number, steps: number, workers: number, msPerStep: number, cpuMsPerStep: number): BenchResult {
   const imgPerSec = (batch * 1000) / msPerStep;
-  return { name, backend, batch, steps, workers, msPerStep, imgPerSec, epochMinutes: FER2013_TRAIN_IMAGES / imgPerSec / 60 };
+  return { name, backend, batch, steps, workers, msPerStep, cpuMsPerStep, imgPerSec, epochMinutes: FER2013_TRAIN_IMAGES / imgPerSec / 60 };
 }
 
 export function printTable(rows: readonly BenchResult[]): void {
-  const header = ['net', 'backend', 'workers', 'batch', 'steps', 'ms/step', 'img/s', 'FER2013 epoch'];
-  const body = rows.map((r) => [r.name, r.backend, String(r.workers), String(r.batch), String(r.steps), r.msPerStep.toFixed(0), r.imgPerSec.toFixed(2), `${r.epochMinutes.toFixed(1)} min`]);
+  const header = ['net', 'backend', 'workers', 'batch', 'steps', 'ms/step', 'cpu ms/step', 'img/s', 'FER2013 epoch'];
+  const body = rows.map((r) => [r.name, r.backend, String(r.workers), String(r.batch), String(r.steps), r.msPerStep.toFixed(0), r.cpuMsPerStep.toFixed(0), r.imgPerSec.toFixed(2), `${r.epochMinutes.toFixed(1)} min`]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   console.log(line(header));
@@ -151,6 +159,7 @@ async function main(): Promise<void> {
       kernels: { type: 'string', default: 'ours' },
       nets: { type: 'string', default: Object.keys(NETS).join(',') },
       workers: { type: 'string', default: '1' },
+      threads: { type: 'string', default: '1' },
     },
   });
   const steps = Number(values.steps);
@@ -158,8 +167,9 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   const kernels = values.kernels === 'stock' ? 'stock' : 'ours';
   const log = pino({ name: 'bench', level: 'warn' });
-  const selected = await selectBackend(values.backend as BackendName | undefined, log, { wasmKernels: kernels });
-  const backendLabel = selected.name === 'wasm' ? `wasm (${kernels} kernels)` : selected.name;
+  const threads = Number(values.threads);
+  const selected = await selectBackend(values.backend as BackendName | undefined, log, { wasmKernels: kernels, wasmThreads: threads });
+  const backendLabel = selected.name === 'wasm' ? `wasm (${kernels} kernels${threads > 1 ? `, ${selected.wasm?.threads} threads` : ''})` : selected.name;
   const rows: BenchResult[] = [];
   for (const name of values.nets.split(',')) {
     const spec = NETS[name];
@@ -174,6 +184,7 @@ async function main(): Promise<void> {
     console.error(`${name}: ${r.imgPerSec.toFixed(2)} img/s`);
   }
   printTable(rows);
+  console.log(`(ms/step is wall time; with other jobs on the machine, cpu ms/step/workers is the better guide. load average: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
 }
 
 // (workers import this module for its model factories: never run main() there)

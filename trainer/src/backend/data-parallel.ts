@@ -1,12 +1,13 @@
 // Data-parallel training over node:worker_threads. tfjs runs every kernel on the calling thread
-// (wasm threads are off under Node), so one process trains on one core; here W workers each own a
-// wasm backend and an identical replica of a tf.layers model, built from a serializable factory
-// reference (module + export name + JSON config). Per step:
+// (wasm threads are off under Node by default), so one process trains on one core; here W workers
+// each own a wasm backend and an identical replica of a tf.layers model, built from serializable
+// factory references (module + export name + JSON config). Per step:
 //   1. the batch is split into W row shards, one per worker;
-//   2. each worker computes its shard's loss and gradients, scaled by shardSize / batchSize, and
-//      writes them into its slot of a SharedArrayBuffer;
-//   3. the main thread sums the slots (= the full-batch mean gradient) into a shared result slot
-//      and averages the replicas' batch-norm moving statistics;
+//   2. each worker computes its shard's share of the batch loss, sum(w * l) / sum(w) over the
+//      *whole* batch (w = 1 without sample weights), and its gradients, and writes them into its
+//      slot of a SharedArrayBuffer;
+//   3. the main thread sums the slots (= the gradient of the full-batch loss) into a shared
+//      result slot and averages the replicas' non-trainable weights (batch-norm moving stats);
 //   4. every worker applies the same summed gradient with its own, identically initialised
 //      optimizer, so the replicas stay bit-identical (same backend, same float operations).
 // Batch norm therefore normalises with per-shard statistics ("ghost batch norm", as in PyTorch DDP
@@ -16,40 +17,66 @@ import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
-/** Where a worker finds the model: `(await import(module))[exportName](config)` must return an uncompiled tf.LayersModel. */
-export interface ModelFactorySpec {
-  /** absolute path or file: URL of an ES module (a .ts module needs the tsx loader, inherited from the parent's execArgv) */
+/** An export of an ES module that workers import: absolute path or file: URL (a .ts module is fine under tsx). */
+export interface FactoryRef {
   module: string;
   exportName: string;
-  /** JSON-serialisable argument passed to the factory */
+  /** JSON-serialisable first argument of the export */
   config?: unknown;
 }
 
+/** `(config) => tf.LayersModel` (uncompiled). */
+export type ModelFactorySpec = FactoryRef;
+
+/** Built-in optimizers, or a FactoryRef to `(config, model: tf.LayersModel) => tf.Optimizer`. */
 export type OptimizerSpec =
   | { name: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
   | { name: 'sgd'; learningRate: number }
   | { name: 'momentum'; learningRate: number; momentum: number; useNesterov?: boolean }
-  | { name: 'rmsprop'; learningRate: number; decay?: number; momentum?: number; epsilon?: number };
+  | FactoryRef;
 
-/** 'categoricalCrossentropy': softmax probabilities vs one-hot labels (what tf.layers calls it);
- *  'softmaxCrossEntropy': logits vs one-hot labels. */
-export type LossName = 'categoricalCrossentropy' | 'softmaxCrossEntropy';
+/**
+ * Built-in per-example losses: 'categoricalCrossentropy' (softmax probabilities vs one-hot, as
+ * tf.layers), 'softmaxCrossEntropy' (logits vs one-hot), 'sparseSoftmaxCrossEntropy' (logits vs
+ * integer labels); the softmax ones take label smoothing. Or a FactoryRef to
+ * `(config) => (output: tf.Tensor, labels: tf.Tensor) => tf.Tensor` returning one loss per row.
+ */
+export type LossSpec = { name: 'categoricalCrossentropy' | 'softmaxCrossEntropy' | 'sparseSoftmaxCrossEntropy'; labelSmoothing?: number } | FactoryRef;
 
 export interface DataParallelOptions {
-  factory: ModelFactorySpec;
+  model: ModelFactorySpec;
   /** default 2 */
   workers?: number;
   /** default Adam(1e-3) */
   optimizer?: OptimizerSpec;
-  /** default 'categoricalCrossentropy' */
-  loss?: LossName;
+  /** default categoricalCrossentropy */
+  loss?: LossSpec;
   /** backend inside the workers, default 'wasm' (with our gradient kernels) */
   backend?: 'wasm' | 'cpu';
   /** 'stock' for benchmarking the tfjs-shipped wasm kernels */
   wasmKernels?: 'ours' | 'stock';
 }
 
+export interface Batch {
+  /** row-major [batch, ...] in the model's input shape */
+  x: Float32Array;
+  xShape: number[];
+  /** one-hot rows (float32) or integer class ids (int32), [batch, ...] */
+  y: Float32Array | Int32Array;
+  yShape: number[];
+  /** per-example loss weights: the loss is sum(w * l) / sum(w) */
+  weights?: Float32Array;
+}
+
+export interface StepResult {
+  /** the batch loss before the update (plus regularisation losses) */
+  loss: number;
+  /** rows whose arg-max output matches the label */
+  correct: number;
+}
+
 export interface WeightValue {
+  name?: string;
   shape: number[];
   values: Float32Array;
 }
@@ -59,28 +86,34 @@ export interface WeightValue {
 interface InitData {
   kind: 'amft-data-parallel';
   index: number;
-  factory: ModelFactorySpec;
+  workers: number;
+  model: ModelFactorySpec;
   optimizer: OptimizerSpec;
-  loss: LossName;
+  loss: LossSpec;
   backend: 'wasm' | 'cpu';
   wasmKernels: 'ours' | 'stock';
   shared: SharedArrayBuffer;
-  workers: number;
 }
 
 type ToWorker =
+  | { type: 'shared'; shared: SharedArrayBuffer }
   | { type: 'setWeights'; weights: WeightValue[] }
-  | { type: 'step'; x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[]; scale: number }
+  | { type: 'step'; x: Float32Array; xShape: number[]; y: Float32Array | Int32Array; yShape: number[]; w: Float32Array | null; denominator: number; regScale: number }
   | { type: 'apply'; nonTrainable: Float32Array[] }
   | { type: 'getWeights' }
+  | { type: 'getOptimizerWeights' }
+  | { type: 'setOptimizerWeights'; weights: WeightValue[] }
   | { type: 'setLearningRate'; learningRate: number };
 
 type FromWorker =
   | { type: 'ready'; numParams: number; weights?: WeightValue[] }
-  | { type: 'grads'; loss: number; nonTrainable: Float32Array[] }
+  | { type: 'grads'; loss: number; correct: number; nonTrainable: Float32Array[] }
   | { type: 'weights'; weights: WeightValue[] }
   | { type: 'ok' }
   | { type: 'error'; message: string };
+
+const isRef = (s: object): s is FactoryRef => 'module' in s && 'exportName' in s;
+const toUrl = (ref: FactoryRef): FactoryRef => ({ ...ref, module: ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href });
 
 // ---- main thread ------------------------------------------------------------------------------
 
@@ -98,37 +131,33 @@ function startWorker(data: InitData): Worker {
 }
 
 class WorkerHandle {
-  private waiting: Array<{ resolve: (m: FromWorker) => void; reject: (e: Error) => void }> = [];
+  private readonly inbox: FromWorker[] = [];
+  private readonly waiting: Array<{ resolve: (m: FromWorker) => void; reject: (e: Error) => void }> = [];
   private failure: Error | undefined;
 
   constructor(readonly worker: Worker) {
     worker.on('message', (m: FromWorker) => {
       const w = this.waiting.shift();
-      if (w === undefined) return;
-      if (m.type === 'error') w.reject(new Error(`data-parallel worker: ${m.message}`));
+      if (w === undefined) this.inbox.push(m); // not asked for yet
+      else if (m.type === 'error') w.reject(new Error(`data-parallel worker: ${m.message}`));
       else w.resolve(m);
     });
     const fail = (e: Error) => {
-      this.failure = e;
+      this.failure ??= e;
       for (const w of this.waiting.splice(0)) w.reject(e);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`data-parallel worker exited (code ${code})`)));
   }
 
-  /** Next message from the worker (replies come in request order). */
-  next(): Promise<FromWorker> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  send(m: ToWorker): void {
-    this.worker.postMessage(m);
-  }
-
+  /** Sends `m` (unless null) and returns the worker's next message, which must be of `type`. */
   async request<T extends FromWorker['type']>(m: ToWorker | null, type: T): Promise<Extract<FromWorker, { type: T }>> {
-    const reply = this.next();
-    if (m !== null) this.send(m);
+    const queued = this.inbox.shift();
+    const reply =
+      queued !== undefined
+        ? queued.type === 'error' ? Promise.reject(new Error(`data-parallel worker: ${queued.message}`)) : Promise.resolve(queued)
+        : this.failure !== undefined ? Promise.reject(this.failure) : new Promise<FromWorker>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (m !== null) this.worker.postMessage(m);
     const r = await reply;
     if (r.type !== type) throw new Error(`data-parallel worker: expected '${type}', got '${r.type}'`);
     return r as Extract<FromWorker, { type: T }>;
@@ -152,78 +181,83 @@ export class DataParallelTrainer {
   static async create(opts: DataParallelOptions): Promise<DataParallelTrainer> {
     const workers = opts.workers ?? 2;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
-    const base: Omit<InitData, 'index' | 'shared'> = {
-      kind: 'amft-data-parallel',
-      factory: { ...opts.factory, module: opts.factory.module.startsWith('file:') ? opts.factory.module : pathToFileURL(opts.factory.module).href },
-      optimizer: opts.optimizer ?? { name: 'adam', learningRate: 1e-3 },
-      loss: opts.loss ?? 'categoricalCrossentropy',
+    const optimizer = opts.optimizer ?? { name: 'adam', learningRate: 1e-3 };
+    const loss = opts.loss ?? { name: 'categoricalCrossentropy' };
+    const base = {
+      kind: 'amft-data-parallel' as const,
+      workers,
+      model: toUrl(opts.model),
+      optimizer: isRef(optimizer) ? toUrl(optimizer) : optimizer,
+      loss: isRef(loss) ? toUrl(loss) : loss,
       backend: opts.backend ?? 'wasm',
       wasmKernels: opts.wasmKernels ?? 'ours',
-      workers,
     };
-    // worker 0 first: it tells us the parameter count, which sizes the shared gradient buffer
-    const probeShared = new SharedArrayBuffer(4);
-    const start = (index: number, shared: SharedArrayBuffer) => new WorkerHandle(startWorker({ ...base, index, shared }));
-    const first = start(0, probeShared);
-    const ready0 = await first.request(null, 'ready');
-    const n = ready0.numParams;
-    const shared = new SharedArrayBuffer(4 * n * (workers + 1));
-    await first.request(null, 'ok'); // worker 0 waits for the real buffer (sent below)
-    first.worker.postMessage({ type: 'shared', shared });
-    const others = Array.from({ length: workers - 1 }, (_, i) => start(i + 1, shared));
-    const handles = [first, ...others];
-    await Promise.all(others.map((h) => h.request(null, 'ready')));
-    const weights = ready0.weights ?? [];
-    await Promise.all(others.map((h) => h.request({ type: 'setWeights', weights }, 'ok')));
-    const slots = handles.map((_, i) => new Float32Array(shared, 4 * n * i, n));
-    return new DataParallelTrainer(handles, slots, new Float32Array(shared, 4 * n * workers, n), n);
+    // worker 0 builds the model first and reports its parameter count, which sizes the shared
+    // gradient buffer; the others start once it exists
+    const first = new WorkerHandle(startWorker({ ...base, index: 0, shared: new SharedArrayBuffer(4) }));
+    const handles = [first];
+    try {
+      const ready0 = await first.request(null, 'ready');
+      const n = ready0.numParams;
+      const shared = new SharedArrayBuffer(4 * n * (workers + 1));
+      await first.request({ type: 'shared', shared }, 'ok');
+      for (let i = 1; i < workers; i++) handles.push(new WorkerHandle(startWorker({ ...base, index: i, shared })));
+      await Promise.all(handles.slice(1).map((h) => h.request(null, 'ready')));
+      const weights = ready0.weights ?? [];
+      await Promise.all(handles.slice(1).map((h) => h.request({ type: 'setWeights', weights }, 'ok')));
+      const slots = handles.map((_, i) => new Float32Array(shared, 4 * n * i, n));
+      return new DataParallelTrainer(handles, slots, new Float32Array(shared, 4 * n * workers, n), n);
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
   }
 
-  /**
-   * One optimizer step on a batch given as row-major float32 data (`x` [batch, ...], `y` [batch, ...]).
-   * Returns the batch's mean loss (before the update). Rows are split evenly over the workers.
-   */
-  async step(x: Float32Array, xShape: number[], y: Float32Array, yShape: number[]): Promise<number> {
-    const batch = xShape[0];
-    if (yShape[0] !== batch) throw new Error(`x has ${batch} rows, y has ${yShape[0]}`);
-    const w = Math.min(this.handles.length, batch);
-    const xRow = x.length / batch;
-    const yRow = y.length / batch;
-    const replies: Array<Promise<Extract<FromWorker, { type: 'grads' }>>> = [];
-    for (let i = 0; i < this.handles.length; i++) {
-      // an idle worker (batch smaller than the worker count) still takes part with an empty shard
-      const r0 = Math.floor((i * batch) / w);
-      const r1 = i < w ? Math.floor(((i + 1) * batch) / w) : r0;
-      replies.push(this.handles[i].request({
+  /** One optimizer step on a batch; rows are split evenly over the workers. */
+  async step(batch: Batch): Promise<StepResult> {
+    const { x, xShape, y, yShape, weights } = batch;
+    const rows = xShape[0];
+    if (yShape[0] !== rows || (weights !== undefined && weights.length !== rows)) throw new Error(`x has ${rows} rows, y ${yShape[0]}, weights ${weights?.length}`);
+    const active = Math.min(this.handles.length, rows);
+    const xRow = x.length / rows;
+    const yRow = y.length / rows;
+    const denominator = weights === undefined ? rows : Math.max(weights.reduce((a, v) => a + v, 0), 1e-12);
+    const replies = this.handles.map((h, i) => {
+      // with fewer rows than workers the idle ones still take part, with an empty shard
+      const r0 = i < active ? Math.floor((i * rows) / active) : rows;
+      const r1 = i < active ? Math.floor(((i + 1) * rows) / active) : rows;
+      return h.request({
         type: 'step',
         x: x.slice(r0 * xRow, r1 * xRow), xShape: [r1 - r0, ...xShape.slice(1)],
         y: y.slice(r0 * yRow, r1 * yRow), yShape: [r1 - r0, ...yShape.slice(1)],
-        scale: (r1 - r0) / batch,
-      }, 'grads'));
-    }
+        w: weights === undefined ? null : weights.slice(r0, r1),
+        denominator,
+        regScale: (r1 - r0) / rows,
+      }, 'grads');
+    });
     const got = await Promise.all(replies);
-    // sum of the scaled shard gradients = gradient of the full-batch mean loss
+    // the shard gradients add up to the gradient of the full-batch loss
     this.result.set(this.slots[0]);
     for (let i = 1; i < this.slots.length; i++) {
       const s = this.slots[i];
       for (let j = 0; j < s.length; j++) this.result[j] += s[j];
     }
-    const active = got.filter((_, i) => i < w);
-    const nonTrainable = active[0].nonTrainable.map((v, k) => {
+    const stats = got.slice(0, active);
+    const nonTrainable = stats[0].nonTrainable.map((v, k) => {
       const avg = new Float32Array(v.length);
-      for (const g of active) for (let j = 0; j < v.length; j++) avg[j] += g.nonTrainable[k][j] / active.length;
+      for (const g of stats) for (let j = 0; j < v.length; j++) avg[j] += g.nonTrainable[k][j] / stats.length;
       return avg;
     });
-    for (const h of this.handles) h.send({ type: 'apply', nonTrainable });
-    for (const h of this.handles) await h.request(null, 'ok');
-    return got.reduce((acc, g, i) => acc + (i < w ? g.loss : 0), 0);
+    await Promise.all(this.handles.map((h) => h.request({ type: 'apply', nonTrainable }, 'ok')));
+    return { loss: stats.reduce((a, g) => a + g.loss, 0), correct: stats.reduce((a, g) => a + g.correct, 0) };
   }
 
-  /** `step` for tensors (read on the calling thread's backend). */
-  async stepTensors(x: tf.Tensor, y: tf.Tensor): Promise<number> {
-    const f32 = async (t: tf.Tensor) => Float32Array.from(await t.data());
-    const [xv, yv] = await Promise.all([f32(x), f32(y)]);
-    return this.step(xv, x.shape, yv, y.shape);
+  /** `step` for tensors (read on the calling thread's backend); y int32 labels or one-hot rows. */
+  async stepTensors(x: tf.Tensor, y: tf.Tensor, weights?: tf.Tensor1D): Promise<StepResult> {
+    const xv = Float32Array.from(await x.data());
+    const yv = y.dtype === 'int32' ? Int32Array.from(await y.data()) : Float32Array.from(await y.data());
+    const wv = weights === undefined ? undefined : Float32Array.from(await weights.data());
+    return this.step({ x: xv, xShape: x.shape, y: yv, yShape: y.shape, weights: wv });
   }
 
   /** All weights of replica `index` (default 0), in `model.getWeights()` order. */
@@ -231,12 +265,30 @@ export class DataParallelTrainer {
     return (await this.handles[index].request({ type: 'getWeights' }, 'weights')).weights;
   }
 
+  /** Loads weights (model.getWeights() order) into every replica, e.g. to resume. */
+  async setWeights(weights: WeightValue[]): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.request({ type: 'setWeights', weights }, 'ok')));
+  }
+
   /** Copies the trained weights into a model of the same architecture on this thread. */
   async loadInto(model: tf.LayersModel): Promise<void> {
-    const weights = await this.getWeights();
-    const tensors = weights.map((w) => tf.tensor(w.values, w.shape));
+    const tensors = (await this.getWeights()).map((w) => tf.tensor(w.values, w.shape));
     model.setWeights(tensors);
     tf.dispose(tensors);
+  }
+
+  /** The optimizer's state (tf.Optimizer.getWeights, names included) from replica 0, for checkpoints. */
+  async getOptimizerWeights(): Promise<WeightValue[]> {
+    return (await this.handles[0].request({ type: 'getOptimizerWeights' }, 'weights')).weights;
+  }
+
+  async setOptimizerWeights(weights: WeightValue[]): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.request({ type: 'setOptimizerWeights', weights }, 'ok')));
+  }
+
+  /** Sets `learningRate` on every replica's optimizer (schedules). */
+  async setLearningRate(learningRate: number): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.request({ type: 'setLearningRate', learningRate }, 'ok')));
   }
 
   /** Largest absolute difference between any replica's weights and replica 0's (0 when in sync). */
@@ -252,10 +304,6 @@ export class DataParallelTrainer {
     return max;
   }
 
-  async setLearningRate(learningRate: number): Promise<void> {
-    await Promise.all(this.handles.map((h) => h.request({ type: 'setLearningRate', learningRate }, 'ok')));
-  }
-
   async terminate(): Promise<void> {
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
   }
@@ -263,7 +311,15 @@ export class DataParallelTrainer {
 
 // ---- worker thread ------------------------------------------------------------------------------
 
-function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
+async function importExport<T>(ref: FactoryRef): Promise<T> {
+  const mod = (await import(ref.module)) as Record<string, unknown>;
+  const fn = mod[ref.exportName];
+  if (typeof fn !== 'function') throw new Error(`${ref.module} has no function export '${ref.exportName}'`);
+  return fn as T;
+}
+
+async function makeOptimizer(spec: OptimizerSpec, model: tf.LayersModel): Promise<tf.Optimizer> {
+  if (isRef(spec)) return (await importExport<(config: unknown, model: tf.LayersModel) => tf.Optimizer>(spec))(spec.config, model);
   switch (spec.name) {
     case 'adam':
       return tf.train.adam(spec.learningRate ?? 1e-3, spec.beta1, spec.beta2, spec.epsilon);
@@ -271,115 +327,137 @@ function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
       return tf.train.sgd(spec.learningRate);
     case 'momentum':
       return tf.train.momentum(spec.learningRate, spec.momentum, spec.useNesterov);
-    case 'rmsprop':
-      return tf.train.rmsprop(spec.learningRate, spec.decay, spec.momentum, spec.epsilon);
   }
 }
 
-function lossOf(name: LossName, labels: tf.Tensor, out: tf.Tensor): tf.Scalar {
-  if (name === 'softmaxCrossEntropy') return tf.losses.softmaxCrossEntropy(labels, out) as tf.Scalar;
-  // tf.layers' categorical cross-entropy on probabilities: mean over rows of -sum(y log p)
-  return tf.mean(tf.metrics.categoricalCrossentropy(labels, out)) as tf.Scalar;
+type PerExampleLoss = (output: tf.Tensor, labels: tf.Tensor) => tf.Tensor;
+
+async function makeLoss(spec: LossSpec): Promise<PerExampleLoss> {
+  if (isRef(spec)) return (await importExport<(config: unknown) => PerExampleLoss>(spec))(spec.config);
+  if (spec.name === 'categoricalCrossentropy') return (out, labels) => tf.metrics.categoricalCrossentropy(labels, out);
+  const smoothing = spec.labelSmoothing ?? 0;
+  const sparse = spec.name === 'sparseSoftmaxCrossEntropy';
+  return (logits, labels) => {
+    const k = logits.shape[logits.shape.length - 1];
+    let target = sparse ? tf.oneHot(labels as tf.Tensor1D, k).toFloat() : labels;
+    if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / k);
+    return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1));
+  };
 }
 
-const weightValues = (ts: tf.Tensor[]): WeightValue[] => ts.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+const weightValues = (ts: tf.Tensor[]): WeightValue[] => ts.map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }));
 
 async function runWorker(init: InitData): Promise<void> {
   const port = parentPort;
   if (port === null) return;
-  const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  const post = (m: FromWorker) => port.postMessage(m);
   const { selectBackend } = await import('./select-backend.js');
   const { pino } = await import('pino');
   await selectBackend(init.backend, pino({ level: 'silent' }), { wasmKernels: init.wasmKernels });
-  const factoryModule = (await import(init.factory.module)) as Record<string, unknown>;
-  const build = factoryModule[init.factory.exportName];
-  if (typeof build !== 'function') throw new Error(`${init.factory.module} has no function export '${init.factory.exportName}'`);
-  const model = (build as (config: unknown) => tf.LayersModel)(init.factory.config);
-  const optimizer = makeOptimizer(init.optimizer);
+  const model = (await importExport<(config: unknown) => tf.LayersModel>(init.model))(init.model.config);
+  const optimizer = await makeOptimizer(init.optimizer, model);
+  const lossFn = await makeLoss(init.loss);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const nonTrainable = model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const numParams = trainable.reduce((a, v) => a + v.size, 0);
+  let slot: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  let result: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  const attach = (shared: SharedArrayBuffer) => {
+    slot = new Float32Array(shared, 4 * numParams * init.index, numParams);
+    result = new Float32Array(shared, 4 * numParams * init.workers, numParams);
+  };
+  if (init.index > 0) attach(init.shared);
 
-  let shared = init.shared;
-  if (init.index === 0) {
-    post({ type: 'ready', numParams, weights: weightValues(model.getWeights()) });
-    // the main thread sizes the shared buffer from numParams and sends it back
-    shared = await new Promise<SharedArrayBuffer>((resolve) => {
-      port.once('message', (m: { type: 'shared'; shared: SharedArrayBuffer }) => resolve(m.shared));
-      post({ type: 'ok' });
-    });
-  } else {
-    post({ type: 'ready', numParams });
-  }
-  const slot = new Float32Array(shared, 4 * numParams * init.index, numParams);
-  const result = new Float32Array(shared, 4 * numParams * init.workers, numParams);
-
-  port.on('message', (m: ToWorker) => {
-    try {
-      switch (m.type) {
-        case 'setWeights': {
-          const ts = m.weights.map((w) => tf.tensor(w.values, w.shape));
-          model.setWeights(ts);
-          tf.dispose(ts);
-          post({ type: 'ok' });
-          break;
-        }
-        case 'step': {
-          let loss = 0;
-          if (m.xShape[0] === 0) {
-            slot.fill(0);
-          } else {
-            const { value, grads } = tf.tidy(() => {
-              const x = tf.tensor(m.x, m.xShape);
-              const y = tf.tensor(m.y, m.yShape);
-              return tf.variableGrads(() => {
-                let l = lossOf(init.loss, y, model.apply(x, { training: true }) as tf.Tensor);
-                for (const reg of model.losses) l = tf.add(l, (reg as () => tf.Scalar)()) as tf.Scalar;
-                return tf.mul(l, m.scale) as tf.Scalar;
-              }, trainable);
-            });
-            let offset = 0;
-            for (const v of trainable) {
-              const g = grads[v.name];
-              slot.set(g.dataSync() as Float32Array, offset);
-              offset += v.size;
-            }
-            loss = value.dataSync()[0];
-            tf.dispose([value, ...Object.values(grads)]);
-          }
-          const stats = nonTrainable.map((v) => v.dataSync() as Float32Array);
-          post({ type: 'grads', loss, nonTrainable: stats });
-          break;
-        }
-        case 'apply': {
-          const named: tf.NamedTensorMap = {};
+  const handle = async (m: ToWorker): Promise<FromWorker> => {
+    switch (m.type) {
+      case 'shared':
+        attach(m.shared);
+        return { type: 'ok' };
+      case 'setWeights': {
+        const ts = m.weights.map((w) => tf.tensor(w.values, w.shape));
+        model.setWeights(ts);
+        tf.dispose(ts);
+        return { type: 'ok' };
+      }
+      case 'step': {
+        let loss = 0;
+        let correct = 0;
+        if (m.xShape[0] === 0) {
+          slot.fill(0);
+        } else {
+          const { value, grads, right } = tf.tidy(() => {
+            const x = tf.tensor(m.x, m.xShape);
+            const y = tf.tensor(m.y, m.yShape, m.y instanceof Int32Array ? 'int32' : 'float32');
+            let hits: tf.Scalar | undefined;
+            const vg = tf.variableGrads(() => {
+              const out = model.apply(x, { training: true }) as tf.Tensor;
+              const truth = y.dtype === 'int32' ? y : tf.argMax(y, -1);
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), truth), 'float32')));
+              const perExample = lossFn(out, y);
+              let l = tf.div(tf.sum(m.w === null ? perExample : tf.mul(perExample, tf.tensor1d(m.w))), m.denominator) as tf.Scalar;
+              for (const reg of model.losses) l = tf.add(l, tf.mul((reg as () => tf.Scalar)(), m.regScale)) as tf.Scalar;
+              return l;
+            }, trainable);
+            return { ...vg, right: hits as tf.Scalar };
+          });
           let offset = 0;
           for (const v of trainable) {
-            named[v.name] = tf.tensor(result.subarray(offset, offset + v.size), v.shape);
+            const g = grads[v.name];
+            if (g === undefined) slot.fill(0, offset, offset + v.size); // not on the loss path
+            else slot.set(g.dataSync() as Float32Array, offset);
             offset += v.size;
           }
-          optimizer.applyGradients(named);
-          tf.dispose(Object.values(named));
-          m.nonTrainable.forEach((vals, k) => {
-            const t = tf.tensor(vals, nonTrainable[k].shape);
-            nonTrainable[k].assign(t);
-            t.dispose();
-          });
-          post({ type: 'ok' });
-          break;
+          loss = value.dataSync()[0];
+          correct = right.dataSync()[0];
+          tf.dispose([value, right, ...Object.values(grads)]);
         }
-        case 'getWeights':
-          post({ type: 'weights', weights: weightValues(model.getWeights()) });
-          break;
-        case 'setLearningRate':
-          (optimizer as unknown as { learningRate: number }).learningRate = m.learningRate;
-          post({ type: 'ok' });
-          break;
+        return { type: 'grads', loss, correct, nonTrainable: nonTrainable.map((v) => Float32Array.from(v.dataSync())) };
       }
-    } catch (err) {
-      post({ type: 'error', message: (err as Error).stack ?? String(err) });
+      case 'apply': {
+        const named: tf.NamedTensorMap = {};
+        let offset = 0;
+        for (const v of trainable) {
+          named[v.name] = tf.tensor(result.subarray(offset, offset + v.size), v.shape);
+          offset += v.size;
+        }
+        optimizer.applyGradients(named);
+        tf.dispose(Object.values(named));
+        m.nonTrainable.forEach((vals, k) => {
+          const t = tf.tensor(vals, nonTrainable[k].shape);
+          nonTrainable[k].assign(t);
+          t.dispose();
+        });
+        return { type: 'ok' };
+      }
+      case 'getWeights':
+        return { type: 'weights', weights: weightValues(model.getWeights()) };
+      case 'getOptimizerWeights': {
+        const named = await optimizer.getWeights();
+        return { type: 'weights', weights: named.map(({ name, tensor }) => ({ name, shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) })) };
+      }
+      case 'setOptimizerWeights': {
+        // handed over to the optimizer, which keeps them as its state
+        const named = m.weights.map((w) => ({ name: w.name ?? '', tensor: tf.tensor(w.values, w.shape) }));
+        await optimizer.setWeights(named);
+        return { type: 'ok' };
+      }
+      case 'setLearningRate':
+        (optimizer as unknown as { learningRate: number }).learningRate = m.learningRate;
+        return { type: 'ok' };
     }
+  };
+  // one message at a time, in order (getOptimizerWeights/setOptimizerWeights are async)
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    queue = queue.then(async () => {
+      try {
+        post(await handle(m));
+      } catch (err) {
+        post({ type: 'error', message: (err as Error).stack ?? String(err) });
+      }
+    });
   });
+  post({ type: 'ready', numParams, weights: init.index === 0 ? weightValues(model.getWeights()) : undefined });
 }
 
 if (!isMainThread && (workerData as Partial<InitData> | null)?.kind === 'amft-data-parallel') {

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { registerStockFallbacks, registerWasmKernels, wasmKernels } from './wasm-kernels/index.js';
+import { useThreadedWasm } from './wasm-threads.js';
+import { registerFastGradients } from './gradients/tile-grad.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -70,6 +72,13 @@ export interface SelectOptions {
    * slow cpu stand-ins for the gradients it lacks (so training runs at all) — for benchmarks.
    */
   wasmKernels?: 'ours' | 'stock';
+  /**
+   * wasm only: XNNPACK threads (default 1). >1 loads tfjs's threaded SIMD build, which tfjs itself
+   * disables under Node (see wasm-threads.ts). Convs and matMuls then use several cores; everything
+   * else stays on one. Must be chosen before the wasm backend is first initialised. Don't combine
+   * with data-parallel workers on the same cores.
+   */
+  wasmThreads?: number;
 }
 
 async function activate(name: BackendName, opts: SelectOptions): Promise<void> {
@@ -88,6 +97,7 @@ async function activate(name: BackendName, opts: SelectOptions): Promise<void> {
     }
     if (opts.wasmKernels === 'stock') registerStockFallbacks();
     else registerWasmGradientKernels();
+    if ((opts.wasmThreads ?? 1) > 1) await useThreadedWasm(opts.wasmThreads ?? 1);
   }
   if (!(await tf.setBackend(name))) throw new Error(`the '${name}' backend failed to initialise`);
 }
@@ -98,6 +108,7 @@ async function activate(name: BackendName, opts: SelectOptions): Promise<void> {
  */
 export async function selectBackend(preferred?: BackendName, log?: Logger, options: SelectOptions = {}): Promise<SelectedBackend> {
   const logger = log ?? pino({ name: 'backend', level: process.env.LOG_LEVEL ?? 'info' });
+  registerFastGradients();
   const available = availableBackends();
   let candidates: BackendName[];
   if (preferred !== undefined) {
@@ -128,7 +139,7 @@ export async function selectBackend(preferred?: BackendName, log?: Logger, optio
     const selected: SelectedBackend = { name, tfBackend: tf.getBackend(), available };
     if (name === 'wasm') {
       selected.wasm = {
-        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+        simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
         threads: tfWasm.getThreadsCount(),
         kernels: wasmKernels.map((k) => k.kernelName),
       };

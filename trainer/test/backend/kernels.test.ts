@@ -151,7 +151,7 @@ t.test('BatchMatMul (transposed, batched, broadcast) matches cpu', async (t) => 
   }
 });
 
-t.test('Transpose, Tile, Sum, Mean, Identity, Cast match cpu', async (t) => {
+t.test('Transpose, Tile, Slice, Sum, Mean, Identity, Cast match cpu', async (t) => {
   const perms: Array<[number[], number[]]> = [[[2, 3, 4, 5], [3, 1, 2, 0]], [[2, 3, 4, 5], [3, 0, 1, 2]], [[2, 3, 4, 5], [0, 1, 3, 2]], [[2, 1, 4, 5], [1, 3, 2, 0]], [[3, 4], [1, 0]], [[2, 3, 4, 5], [1, 0, 3, 2]], [[2, 3, 4], [2, 1, 0]], [[2, 3, 4, 5], [0, 2, 1, 3]]];
   for (const [shape, perm] of perms) {
     const x = randn(shape);
@@ -170,6 +170,13 @@ t.test('Transpose, Tile, Sum, Mean, Identity, Cast match cpu', async (t) => {
     compare(t, `sum ${shape} over ${axes}${keep ? ' keepDims' : ''}`, () => tf.sum(x, axes, keep));
     compare(t, `mean ${shape} over ${axes}${keep ? ' keepDims' : ''}`, () => tf.mean(x, axes, keep));
     tf.dispose(x);
+  }
+  for (const [shape, begin, size] of [[[6, 5, 4], [2, 0, 0], [3, 5, 4]], [[6, 5, 4], [1, 2, 1], [4, 2, 3]], [[6, 5, 4, 3], [0, 1, 0, 0], [6, 3, 4, 3]], [[7], [2], [4]], [[3, 4], [0, 0], [3, 4]], [[4, 5, 6], [1, 1, 1], [2, -1, 2]]] as Array<[number[], number[], number[]]>) {
+    const x = randn(shape);
+    compare(t, `slice ${shape} from ${begin} size ${size}`, () => tf.slice(x, begin, size));
+    const xi = tf.cast(tf.mul(x, 100), 'int32');
+    compare(t, `slice int32 ${shape} from ${begin} size ${size}`, () => tf.slice(xi, begin, size));
+    tf.dispose([x, xi]);
   }
   const x = randn([3, 4]);
   compare(t, 'clone', () => tf.clone(x));
@@ -261,8 +268,9 @@ t.test('no tensors or wasm buffers leak', async (t) => {
       tf.grad((z: tf.Tensor) => tf.maxPool(z as tf.Tensor4D, 2, 2, 'same'))(x),
       tf.grad((z: tf.Tensor) => tf.avgPool(z as tf.Tensor4D, 2, 2, 'same'))(x),
       tf.unsortedSegmentSum(f, tf.tensor1d([0, 2, 0], 'int32'), 3),
+      tf.slice(x, [1, 2, 0, 0], [1, 3, 9, 3]),
     ];
-    t.equal(outs.length, 16);
+    t.equal(outs.length, 17);
   });
   t.equal(tf.memory().numTensors, tensorsBefore, 'tf.memory().numTensors unchanged');
   t.equal(backend.numDataIds(), dataBefore, 'wasm backend buffers unchanged (no leaked intermediates)');

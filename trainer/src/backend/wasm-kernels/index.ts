@@ -10,6 +10,7 @@ import { depthwiseBackpropInputKernel } from './depthwise-backprop-input.js';
 import { castKernel, identityKernel } from './identity.js';
 import { avgPoolGradKernel, maxPoolGradKernel } from './pool-grad.js';
 import { meanKernel, sumKernel } from './reduce.js';
+import { sliceKernel } from './slice.js';
 import { tileKernel } from './tile.js';
 import { transposeKernelConfig } from './transpose.js';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.js';
@@ -34,6 +35,7 @@ export const wasmKernels: readonly WasmKernel[] = [
   maxPoolGradKernel,
   avgPoolGradKernel,
   unsortedSegmentSumKernel,
+  sliceKernel,
   ...fallbacks,
 ];
 
@@ -59,5 +61,15 @@ export function registerWasmKernels(kernels: readonly WasmKernel[] = wasmKernels
  */
 export function registerStockFallbacks(): string[] {
   const missing = wasmKernels.map((k) => k.kernelName).filter((n) => !tf.getKernel(n, 'wasm'));
-  return registerWasmKernels(missing.map(cpuFallback));
+  const stand = missing.map(cpuFallback);
+  stand.forEach((k) => cpuStandIns.add(k.kernelFunc));
+  return registerWasmKernels(stand);
+}
+
+const cpuStandIns = new Set<WasmKernel['kernelFunc']>(fallbacks.map((k) => k.kernelFunc));
+
+/** True when the wasm kernel registered under `kernelName` runs the cpu implementation on copies. */
+export function isCpuStandIn(kernelName: string): boolean {
+  const k = tf.getKernel(kernelName, 'wasm');
+  return k !== undefined && cpuStandIns.has(k.kernelFunc as WasmKernel['kernelFunc']);
 }

@@ -30,10 +30,6 @@ export function rememberStock(kernelName: string): tf.KernelConfig | undefined {
   return cfg;
 }
 
-export function hasStock(kernelName: string): boolean {
-  return stockKernels.has(kernelName);
-}
-
 function invoke(fn: tf.KernelFunc, name: string, backend: BackendWasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): TensorInfo {
   const out = fn({ inputs, backend, attrs });
   if (Array.isArray(out)) throw new Error(`kernel ${name} returned ${out.length} outputs, expected 1`);
@@ -67,16 +63,8 @@ export function wasmBackend(backend: object): BackendWasm {
 
 export const reshape = (b: BackendWasm, x: TensorInfo, shape: number[]): TensorInfo => run('Reshape', b, { x }, { shape });
 
-/** Through the current Transpose registration (ours: transpose.ts). */
-export const transpose = (b: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo => run('Transpose', b, { x }, { perm });
-
-export const reverse = (b: BackendWasm, x: TensorInfo, dims: number[]): TensorInfo => run('Reverse', b, { x }, { dims });
-
 export const slice = (b: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo =>
   run('Slice', b, { x }, { begin, size });
-
-export const stridedSlice = (b: BackendWasm, x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo =>
-  run('StridedSlice', b, { x }, { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
 
 export const pad = (b: BackendWasm, x: TensorInfo, paddings: Array<[number, number]>, constantValue = 0): TensorInfo =>
   run('PadV2', b, { x }, { paddings, constantValue });
@@ -85,14 +73,6 @@ export const concat = (b: BackendWasm, tensors: TensorInfo[], axis: number): Ten
   // the stock Concat kernel takes its inputs as an array
   return run('Concat', b, tensors as unknown as tf.NamedTensorInfoMap, { axis });
 };
-
-export const multiply = (b: BackendWasm, a: TensorInfo, c: TensorInfo): TensorInfo => run('Multiply', b, { a, b: c });
-
-export const sum = (b: BackendWasm, x: TensorInfo, axis: number[], keepDims = false): TensorInfo => run('Sum', b, { x }, { axis, keepDims });
-
-/** Plain 2-D/3-D matMul through the current BatchMatMul registration. */
-export const matMul = (b: BackendWasm, a: TensorInfo, c: TensorInfo, transposeA = false, transposeB = false): TensorInfo =>
-  run('BatchMatMul', b, { a, b: c }, { transposeA, transposeB });
 
 /** Stock wasm NHWC conv2d with explicit padding [top, bottom, left, right]. */
 export function conv2d(b: BackendWasm, x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number], pads: [number, number, number, number]): TensorInfo {
@@ -108,18 +88,6 @@ export function depthwiseConv2d(b: BackendWasm, x: TensorInfo, filter: TensorInf
   return runStock('DepthwiseConv2dNative', b, { x, filter }, {
     strides, dilations, pad: [[0, 0], [t, bo], [l, r], [0, 0]], dataFormat: 'NHWC',
   });
-}
-
-/** Column sums of a 2-D [m, n] tensor -> [n], as ones[1, m] x X (XNNPACK's fast GEMM path). */
-export function sumRows(b: BackendWasm, x: TensorInfo): TensorInfo {
-  const [m, n] = x.shape;
-  const ones = b.makeOutput([1, 1, m], 'float32');
-  b.typedArrayFromHeap(ones).fill(1);
-  const x3 = reshape(b, x, [1, m, n]);
-  const out3 = runStock('BatchMatMul', b, { a: ones, b: x3 }, { transposeA: false, transposeB: false });
-  const out = reshape(b, out3, [n]);
-  free(b, ones, x3, out3);
-  return out;
 }
 
 export const pair = (v: number | [number, number] | number[]): [number, number] =>
