@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, resolveModelConfig } from './src/model/index.js';
-import { selectBackend } from './src/backend/select-backend.js';
-import { trainStep } from './src/train/train-step.js';
+// Per-kernel profile of one training step of the lite model (batch 64) on wasm:
+//   npx tsx bench/profile-step.ts
+import { buildModel, resolveModelConfig } from '../trainer/src/model/index.js';
+import { selectBackend } from '../trainer/src/backend/select-backend.js';
+import { trainStep } from '../trainer/src/train/train-step.js';
 await selectBackend('wasm');
-import { registerFastGradients } from './src/backend/gradients/tile-grad.js';
-registerFastGradients();
 const cfg = resolveModelConfig('lite');
 const model = buildModel(cfg);
 const opt = tf.train.adam(1e-3);
