@@ -38,6 +38,7 @@ model and training:
   --log-every <steps>       progress line and metrics.jsonl step record interval (default 50)
   --eval-batch-size <n>     validation batch size (default 128)
   --workers <n>             threads building augmented batches ahead of training (default 1; 0: none)
+  --threads <n>             wasm backend: compute threads (the threaded wasm build; default 1)
 `;
 
 const OPTIONS = {
@@ -63,6 +64,7 @@ const OPTIONS = {
   'log-every': { type: 'string' },
   'eval-batch-size': { type: 'string' },
   workers: { type: 'string' },
+  threads: { type: 'string' },
 } as const;
 
 const TrainFlags = z.object({
@@ -97,13 +99,14 @@ const TrainFlags = z.object({
   logEvery: optionalInt,
   evalBatchSize: optionalInt,
   workers: optionalInt,
+  threads: optionalInt,
 });
 
 export interface TrainDeps {
   /** Builds the model (default: the project's AMFT variants). */
   createModel?: ModelFactory;
   /** Activates a TensorFlow.js backend and names it (default: backend/select-backend). */
-  selectBackend?: (preferred?: BackendName) => Promise<{ name: string }>;
+  selectBackend?: (preferred?: BackendName, threads?: number) => Promise<{ name: string }>;
   log?: Logger;
   /** Where progress lines and the summary go (default: stdout). */
   out?: { isTTY?: boolean; write: (text: string) => unknown };
@@ -142,7 +145,7 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     }),
   );
   const log = deps.log ?? pino({ name: 'amft-train', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
-  const backend = await (deps.selectBackend ?? ((b) => selectBackend(b, log)))(f.backend);
+  const backend = await (deps.selectBackend ?? ((b, threads) => selectBackend(b, log, { wasmThreads: threads })))(f.backend, f.threads);
 
   const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm });
   try {
