@@ -8,17 +8,9 @@ import * as ort from 'onnxruntime-node';
 import { topologicalCalls, isInputLayer } from '../../src/export/walk.js';
 import { shortWeightName } from '../../src/export/converters/registry.js';
 import { OPSET, OPSET17_OPERATORS, decodeModel } from '../../src/export/index.js';
+import { mulberry32 } from '../../../test/seeded-random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export class Rng {
   private readonly next: () => number;
