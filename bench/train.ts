@@ -2,8 +2,9 @@
 //   npx tsx bench/train.ts [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--batch N]
 //                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N] [--threads N]
 // Times optimizer steps (forward + backward + Adam) of fixed nets on random data and prints img/s
-// and the time one FER2013 training epoch (28,709 images) would take. Add nets to NETS (or call
-// benchModel) — the factory must return an uncompiled tf.LayersModel ending in a softmax.
+// and the time one FER2013 training epoch (28,709 images) would take. Nets: resnet-ref (the
+// issue's reference), lite (default), amft and seed (--nets amft,seed; 224x224, slow on a CPU).
+// Add nets to NETS (or call benchModel): an uncompiled tf.LayersModel ending in a softmax.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +13,8 @@ import { isMainThread } from 'node:worker_threads';
 import { pino } from 'pino';
 import { DataParallelTrainer, type ModelFactorySpec } from '../trainer/src/backend/data-parallel.js';
 import { selectBackend, type BackendName } from '../trainer/src/backend/select-backend.js';
+import { buildModel, resolveModelConfig } from '../trainer/src/model/index.js';
+import type { Variant } from '@amft/shared';
 
 export const FER2013_TRAIN_IMAGES = 28_709;
 
@@ -69,6 +72,23 @@ export function buildReferenceResNet(classes = 7): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'resnet_ref' });
 }
 
+/** An AMFT variant (trainer/src/model) with a softmax on its logits, for this benchmark's loss. */
+export function buildAmftVariant(variant: Variant): tf.LayersModel {
+  const model = buildModel(resolveModelConfig(variant));
+  const probs = tf.layers.activation({ activation: 'softmax' }).apply(model.outputs[0]) as tf.SymbolicTensor;
+  return tf.model({ inputs: model.inputs, outputs: probs, name: `${model.name}_softmax` });
+}
+
+function amftNet(variant: Variant): NetSpec {
+  const { height, width, channels } = resolveModelConfig(variant).preprocessing;
+  return {
+    build: () => buildAmftVariant(variant),
+    factory: { module: fileURLToPath(import.meta.url), exportName: 'buildAmftVariant', config: variant },
+    inputShape: [height, width, channels],
+    classes: 7,
+  };
+}
+
 export const NETS: Record<string, NetSpec> = {
   'resnet-ref': {
     build: () => buildReferenceResNet(7),
@@ -76,7 +96,14 @@ export const NETS: Record<string, NetSpec> = {
     inputShape: [48, 48, 1],
     classes: 7,
   },
+  lite: amftNet('lite'),
+  // 224x224 RGB ResNet-50 trunks: minutes per batch-64 step on a CPU; run with --nets amft --batch 4
+  amft: amftNet('amft'),
+  seed: amftNet('seed'),
 };
+
+/** What runs without --nets: the reference net and the variant meant for CPUs. */
+const DEFAULT_NETS = ['resnet-ref', 'lite'];
 
 // ---- timing ------------------------------------------------------------------------------------
 
@@ -157,7 +184,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '3' },
       batch: { type: 'string', default: '64' },
       kernels: { type: 'string', default: 'ours' },
-      nets: { type: 'string', default: Object.keys(NETS).join(',') },
+      nets: { type: 'string', default: DEFAULT_NETS.join(',') },
       workers: { type: 'string', default: '1' },
       threads: { type: 'string', default: '1' },
     },
