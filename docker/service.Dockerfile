@@ -23,6 +23,7 @@ RUN npm ci --workspace services --include-workspace-root --no-audit --no-fund
 RUN cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install
 COPY shared shared
 COPY services services
+COPY openapi.yaml ./
 RUN npx tsc -b shared services && npm prune --omit=dev --workspace services --include-workspace-root
 
 FROM base

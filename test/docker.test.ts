@@ -46,6 +46,8 @@ t.test('service image has a health check on /healthz and runs as non-root', asyn
   t.match(s, /HEALTHCHECK[\s\S]*\/healthz/);
   t.match(s, /^USER (?!root)\S+/m);
   t.match(s, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  t.match(s, /COPY openapi\.yaml/, 'the service reads openapi.yaml at start');
+  t.match(s, /FER_MODEL_DIR=\/models\/default/, 'the bundled default model is the one served');
 });
 
 t.test('compose builds both images from these Dockerfiles and shares a models volume', async (t) => {
