@@ -21,6 +21,7 @@ import predictRoutes from './routes/predict/index.js';
 import predictSequenceRoutes from './routes/predict-sequence/index.js';
 import evaluateRoutes from './routes/evaluate/index.js';
 import metricsRoutes from './routes/metrics/index.js';
+import v2Routes from './routes/v2/index.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_ID = /^[\w.:@-]{1,128}$/;
@@ -80,5 +81,6 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   await app.register(predictSequenceRoutes);
   await app.register(evaluateRoutes);
   await app.register(metricsRoutes);
+  await app.register(v2Routes, { prefix: '/v2', bodyLimit: config.maxFileBytes });
   return app;
 }

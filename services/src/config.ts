@@ -36,6 +36,11 @@ export const ConfigSchema = z
     detector: z.enum(['front', 'back']).default('front'),
     /** Path of a BlazeFace ONNX file; defaults to the one bundled for `detector`. */
     detectorModel: z.string().min(1).optional(),
+    /** A v2 (Open Inference Protocol) server that runs the model instead of this process: http://host:port. */
+    inferenceUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Remote inference: ms one attempt may take, and retries (with backoff) after a failed one. */
+    inferenceTimeoutMs: int(1).default(10_000),
+    inferenceRetries: int(0, 10).default(2),
     /** Execution device, a name from the table in inference/session.ts (cpu, cuda). */
     device: z.string().min(1).default('cpu'),
     /** onnxruntime intra-op threads of the expression model; 0 lets onnxruntime choose. */

@@ -30,6 +30,9 @@ export const NotFoundError = createError<'FER_ERR_NOT_FOUND', 404, [string, stri
 export const QueueFullError = createError<'FER_ERR_QUEUE_FULL', 503, [string, number]>('FER_ERR_QUEUE_FULL', 'the %s queue is full (%d waiting); retry later', 503);
 export const UnauthorizedError = createError<'FER_ERR_UNAUTHORIZED', 401, [string]>('FER_ERR_UNAUTHORIZED', '%s: send Authorization: Bearer <API key>', 401);
 export const NotReadyError = createError<'FER_ERR_NOT_READY', 503>('FER_ERR_NOT_READY', 'the model is not ready', 503);
+export const UnknownModelError = createError<'FER_ERR_UNKNOWN_MODEL', 404, [string, string]>('FER_ERR_UNKNOWN_MODEL', "unknown model '%s'; this server serves '%s'", 404);
+export const RemoteUnavailableError = createError<'FER_ERR_REMOTE_UNAVAILABLE', 503, [string]>('FER_ERR_REMOTE_UNAVAILABLE', 'the remote inference server is unavailable: %s', 503);
+export const RemoteRejectedError = createError<'FER_ERR_REMOTE_REJECTED', 502, [number, string]>('FER_ERR_REMOTE_REJECTED', 'the remote inference server refused the request (%d): %s', 502);
 export const InternalError = createError<'FER_ERR_INTERNAL', 500>('FER_ERR_INTERNAL', 'internal server error', 500);
 
 /** What a client sees for a 5xx: the code, and a generic message per status. */

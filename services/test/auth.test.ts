@@ -56,11 +56,15 @@ t.test('auth on', async (t) => {
     t.equal(ok.body.results.length, 1);
   }
 
-  for (const path of ['/healthz', '/readyz']) t.equal((await api.get(path)).status, 200, `${path} is open`);
+  for (const path of ['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']) t.equal((await api.get(path)).status, 200, `${path} is open`);
   for (const path of ['/v1/model', '/metrics', '/openapi.json', '/docs']) {
     t.equal((await api.get(path)).status, 401, `${path} needs a key`);
     t.equal((await api.request('GET', path, { headers: bearer(KEYS[0]) })).status, 200, `${path} with a key`);
   }
+  const v2 = await api.get('/v2');
+  t.equal(v2.status, 401, '/v2 needs a key');
+  t.same(v2.body, { error: 'missing API key: send Authorization: Bearer <API key>' }, 'in the v2 error shape');
+  t.equal(v2.headers.get('www-authenticate'), 'Bearer realm="fer"');
   const unknown = await api.request('GET', '/nope', { validate: false });
   t.equal(unknown.status, 401, 'an unknown route needs a key too: routes are not revealed');
   t.equal((await api.request('GET', '/nope', { validate: false, headers: bearer(KEYS[0]) })).status, 404);

@@ -8,6 +8,7 @@ commands:
   train    train a model on a dataset                 (amft train --help)
   eval     evaluate a checkpoint on a dataset         (amft eval --help)
   export   export a checkpoint to ONNX                (amft export --help)
+  export-triton  a Triton model repository from an export (amft export-triton --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./cli/train.js')).runTrain,
   eval: async () => (await import('./cli/eval.js')).runEval,
   export: async () => (await import('./cli/export.js')).runExport,
+  'export-triton': async () => async (argv) => void (await (await import('./cli/export-triton.js')).runExportTriton(argv)),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -54,8 +54,9 @@ export class SessionRunError extends Error {
 }
 
 /**
- * What the rest of the service sees of an inference session: this module's `Session`, or a
- * `WorkerSession` (inference/worker-session.ts) that runs one on its own thread.
+ * What the rest of the service sees of an inference session: this module's `Session`, a
+ * `WorkerSession` (inference/worker-session.ts) that runs one on its own thread, or a
+ * `RemoteSession` (inference/remote-session.ts) that runs the model on a v2 server.
  */
 export interface ModelSession {
   readonly device: string;
@@ -68,6 +69,8 @@ export interface ModelSession {
   readonly outputs: IoInfo[];
   run(feeds: Readonly<Record<string, FloatTensor>>, fetches: readonly string[]): Promise<Record<string, FloatTensor>>;
   release(): Promise<void>;
+  /** Whether runs can succeed now (a remote server is up); sessions without it always can. */
+  ready?(): Promise<boolean>;
 }
 
 /**

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { LABELS, ModelMetadata } from '@amft/shared';
 import { providersFor, type IoInfo, type ModelSession, type SessionOptions } from '../inference/session.js';
 import { openSession } from '../inference/worker-session.js';
+import { RemoteSession, type RemoteOptions } from '../inference/remote-session.js';
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
@@ -114,21 +115,27 @@ export function checkGraph(metadata: ModelMetadata, session: Pick<ModelSession, 
   return problems;
 }
 
+export type LoadOptions = SessionOptions & {
+  inWorker?: boolean;
+  /** Run the model on this v2 server (model name: metadata `name`); only metadata.json is read here. */
+  remote?: Omit<RemoteOptions, 'model' | 'check' | 'log'>;
+};
+
 /**
  * Loads and checks a model directory. The caller owns the returned session; with `inWorker` it
- * runs on a worker thread of its own.
+ * runs on a worker thread of its own; with `remote`, on a v2 server, checked against the
+ * metadata once that server is reachable.
  */
-export async function loadModel(dirIn: string, opts: SessionOptions & { inWorker?: boolean }): Promise<LoadedModel> {
+export async function loadModel(dirIn: string, opts: LoadOptions): Promise<LoadedModel> {
   providersFor(opts.device); // an unknown device is reported as such, before anything is read
-  const dir = resolve(dirIn);
-  let st;
-  try {
-    st = await stat(dir);
-  } catch {
-    throw new ModelLoadError(`model directory ${dir} does not exist (set --model-dir or FER_MODEL_DIR; a model directory holds model.onnx and metadata.json)`);
-  }
-  if (!st.isDirectory()) throw new ModelLoadError(`model directory ${dir} is not a directory`);
+  const dir = await modelDir(dirIn);
   const metadata = await readMetadata(dir);
+  const loaded = { dir, metadata, hasSequence: metadata.io.sequence !== undefined, imageAsClip: imageAsClip(metadata) };
+  if (opts.remote) {
+    const session = await RemoteSession.open({ ...opts.remote, model: metadata.name, log: opts.log, check: (s) => checkGraph(metadata, s) });
+    if (session.problems.length) throw mismatch(`the model '${metadata.name}' at ${opts.remote.url}`, dir, session.problems);
+    return { ...loaded, session };
+  }
   const onnxPath = join(dir, 'model.onnx');
   if (!(await isFile(onnxPath))) throw new ModelLoadError(`model directory ${dir} has no model.onnx`);
   let session: ModelSession;
@@ -140,7 +147,23 @@ export async function loadModel(dirIn: string, opts: SessionOptions & { inWorker
   const problems = checkGraph(metadata, session);
   if (problems.length) {
     await session.release();
-    throw new ModelLoadError(`${onnxPath} does not match ${join(dir, 'metadata.json')}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    throw mismatch(onnxPath, dir, problems);
   }
-  return { dir, metadata, session, hasSequence: metadata.io.sequence !== undefined, imageAsClip: imageAsClip(metadata) };
+  return { ...loaded, session };
+}
+
+function mismatch(what: string, dir: string, problems: string[]): ModelLoadError {
+  return new ModelLoadError(`${what} does not match ${join(dir, 'metadata.json')}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
+async function modelDir(dirIn: string): Promise<string> {
+  const dir = resolve(dirIn);
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    throw new ModelLoadError(`model directory ${dir} does not exist (set --model-dir or FER_MODEL_DIR; a model directory holds model.onnx and metadata.json)`);
+  }
+  if (!st.isDirectory()) throw new ModelLoadError(`model directory ${dir} is not a directory`);
+  return dir;
 }

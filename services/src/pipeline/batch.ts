@@ -5,7 +5,8 @@
  * form the next batch). Each batch is normalized with the shared `normalizePixels(…, 'chw')`
  * into one `[N,C,H,W]` float32 buffer. A submit that would overflow the queue is refused with
  * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued. Each model has a batcher of
- * its own, with its own limits.
+ * its own, with its own limits. Tensors already normalized (the v2 infer route's) share the same
+ * queue through `submitNormalized`.
  */
 import { normalizePixels, type PreprocessingSpec } from '@amft/shared';
 import { QueueFullError } from '../errors.js';
@@ -26,7 +27,8 @@ export interface BatcherOptions {
 }
 
 interface Item {
-  pixels: Uint8Array;
+  /** A crop (HWC uint8), or an already normalized CHW tensor. */
+  pixels: Uint8Array | Float32Array;
   resolve: (v: Float32Array) => void;
   reject: (e: unknown) => void;
 }
@@ -58,16 +60,25 @@ export class DynamicBatcher {
 
   /** Queues crops (HWC uint8, `spec` sized); resolves to one output vector per crop, in order. */
   submit(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
-    if (crops.length === 0) return Promise.resolve([]);
+    return this.enqueue(crops);
+  }
+
+  /** Queues normalized `[C,H,W]` float tensors; resolves like `submit`. */
+  submitNormalized(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    return this.enqueue(tensors);
+  }
+
+  private enqueue(items: readonly (Uint8Array | Float32Array)[]): Promise<Float32Array[]> {
+    if (items.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.reject(new BatcherClosedError('the batcher is closed'));
-    if (this.queue.length + crops.length > this.opts.maxQueue) {
-      this.stats.rejected += crops.length;
+    if (this.queue.length + items.length > this.opts.maxQueue) {
+      this.stats.rejected += items.length;
       return Promise.reject(new QueueFullError('inference', this.queue.length));
     }
     const size = this.opts.spec.height * this.opts.spec.width * this.opts.spec.channels;
-    const bad = crops.findIndex((c) => c.length !== size);
-    if (bad >= 0) return Promise.reject(new RangeError(`crop ${bad} has ${crops[bad].length} values, expected ${size}`));
-    const promises = crops.map((pixels) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ pixels, resolve, reject })));
+    const bad = items.findIndex((c) => c.length !== size);
+    if (bad >= 0) return Promise.reject(new RangeError(`crop ${bad} has ${items[bad].length} values, expected ${size}`));
+    const promises = items.map((pixels) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ pixels, resolve, reject })));
     this.schedule();
     return Promise.all(promises);
   }
@@ -114,7 +125,7 @@ export class DynamicBatcher {
     const n = items.length;
     try {
       const batch = new Float32Array(n * size);
-      items.forEach((it, i) => normalizePixels(it.pixels, spec, 'chw', batch, i * size));
+      items.forEach((it, i) => (it.pixels instanceof Float32Array ? batch.set(it.pixels, i * size) : normalizePixels(it.pixels, spec, 'chw', batch, i * size)));
       const t0 = performance.now();
       const out = await this.opts.run(batch, n);
       if (out.length !== n * outputSize) throw new Error(`batch of ${n} gave ${out.length} values, expected ${n * outputSize}`);

@@ -12,6 +12,8 @@ import type { FloatTensor } from '../inference/session.js';
 import type { LoadedModel } from '../model/load-model.js';
 
 export const NUM_OUTPUTS = LABELS.length;
+/** Values per image in a batch result of `Classifier.infer`: the logits, then the probabilities. */
+export const ROW_SIZE = 2 * NUM_OUTPUTS;
 
 export interface SequenceOutput {
   /** Sequence-level class probabilities from the LSTM head. */
@@ -51,10 +53,32 @@ export class Classifier {
    * input is the clip input, each image is a clip of one frame.
    */
   async classify(batch: Float32Array, n: number): Promise<Float32Array> {
-    const { io, preprocessing: p } = this.model.metadata;
-    const dims = this.model.imageAsClip ? [n, 1, p.channels, p.height, p.width] : [n, p.channels, p.height, p.width];
-    const out = await this.model.session.run(this.feeds({ [io.input]: { data: batch, dims } }), [io.probabilities]);
+    const { io } = this.model.metadata;
+    const out = await this.model.session.run(this.feeds({ [io.input]: { data: batch, dims: this.imageDims(n) } }), [io.probabilities]);
     return checkProbabilities(out[io.probabilities].data, n);
+  }
+
+  /**
+   * Logits and probabilities for `n` normalized images: `n` rows of `ROW_SIZE` values, each the
+   * image's logits then its probabilities (what the v2 infer route serves, through the batcher).
+   */
+  async infer(batch: Float32Array, n: number): Promise<Float32Array> {
+    const { io } = this.model.metadata;
+    const out = await this.model.session.run(this.feeds({ [io.input]: { data: batch, dims: this.imageDims(n) } }), [io.logits, io.probabilities]);
+    const logits = out[io.logits].data;
+    const probs = checkProbabilities(out[io.probabilities].data, n);
+    if (logits.length !== n * NUM_OUTPUTS) throw new Error(`the model gave ${logits.length} logits for ${n} inputs, expected ${n * NUM_OUTPUTS}`);
+    const rows = new Float32Array(n * ROW_SIZE);
+    for (let i = 0; i < n; i++) {
+      rows.set(logits.subarray(i * NUM_OUTPUTS, (i + 1) * NUM_OUTPUTS), i * ROW_SIZE);
+      rows.set(probs.subarray(i * NUM_OUTPUTS, (i + 1) * NUM_OUTPUTS), i * ROW_SIZE + NUM_OUTPUTS);
+    }
+    return rows;
+  }
+
+  private imageDims(n: number): number[] {
+    const p = this.model.metadata.preprocessing;
+    return this.model.imageAsClip ? [n, 1, p.channels, p.height, p.width] : [n, p.channels, p.height, p.width];
   }
 
   /** Runs the LSTM head over `t` normalized frames of one clip. */
@@ -75,7 +99,7 @@ export class Classifier {
    * input shape) and one clip, so the first requests do not pay for the warm-up.
    */
   async warmup(batchSizes: readonly number[] = [1]): Promise<void> {
-    for (const n of batchSizes) await this.classify(new Float32Array(n * this.frameSize), n);
+    for (const n of batchSizes) await this.infer(new Float32Array(n * this.frameSize), n);
     if (this.model.hasSequence) await this.classifySequence(new Float32Array(this.frameSize * 2), 2);
   }
 }

@@ -14,7 +14,7 @@ import { NotReadyError, QueueFullError } from '../errors.js';
 import { loadModel, type LoadedModel } from '../model/load-model.js';
 import { bundledDetectorPath } from '../pipeline/detect.js';
 import { DynamicBatcher } from '../pipeline/batch.js';
-import { Classifier, NUM_OUTPUTS, type SequenceOutput } from '../pipeline/infer.js';
+import { Classifier, NUM_OUTPUTS, ROW_SIZE, type SequenceOutput } from '../pipeline/infer.js';
 import type { AnalyzeJob, AnalyzedImage } from '../pipeline/analyze.js';
 import { openPreprocessor, type Preprocessor } from '../pipeline/preprocess.js';
 import type { ModelJson } from '../pipeline/respond.js';
@@ -40,6 +40,10 @@ export interface Fer {
   analyze(job: AnalyzeJob): Promise<AnalyzedImage>;
   /** Probabilities of each crop, through the dynamic batcher. */
   classify(crops: readonly Uint8Array[]): Promise<Float32Array[]>;
+  /** Logits then probabilities (`ROW_SIZE` values) of each normalized `[C,H,W]` tensor, through the same batcher. */
+  infer(tensors: readonly Float32Array[]): Promise<Float32Array[]>;
+  /** Ready to serve: warmed up, not closing, and the remote inference server (if any) ready. */
+  isReady(): Promise<boolean>;
   /** The LSTM head over the normalized frames of one clip. */
   classifySequence(frames: Float32Array, t: number): Promise<SequenceOutput>;
   /** The `model` object of prediction responses. */
@@ -55,7 +59,8 @@ declare module 'fastify' {
 async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const { config } = opts;
   const metrics = app.metrics;
-  const model = await loadModel(config.modelDir, { device: config.device, threads: config.threads, log: app.log, inWorker: true });
+  const remote = config.inferenceUrl ? { url: config.inferenceUrl, timeoutMs: config.inferenceTimeoutMs, retries: config.inferenceRetries } : undefined;
+  const model = await loadModel(config.modelDir, { device: config.device, threads: config.threads, log: app.log, inWorker: true, remote });
   let preprocessor: Preprocessor;
   try {
     preprocessor = await openPreprocessor(
@@ -79,8 +84,8 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     maxDelayMs: config.maxQueueDelayMs,
     maxQueue: config.maxQueue,
     spec: model.metadata.preprocessing,
-    outputSize: NUM_OUTPUTS,
-    run: (batch, n) => classifier.classify(batch, n),
+    outputSize: ROW_SIZE,
+    run: (batch, n) => classifier.infer(batch, n),
     onBatch: (n, seconds) => {
       metrics.batchSize.observe(n);
       metrics.inference.observe({ kind: 'image' }, seconds);
@@ -106,14 +111,18 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
       preprocessing -= 1;
     }
   };
-  const classify = async (crops: readonly Uint8Array[]): Promise<Float32Array[]> => {
+  /** A batcher submit of `n` items, counted when the queue refuses them. */
+  const queued = async (n: number, submit: () => Promise<Float32Array[]>): Promise<Float32Array[]> => {
     try {
-      return await batcher.submit(crops);
+      return await submit();
     } catch (err) {
-      if ((err as { code?: string }).code === 'FER_ERR_QUEUE_FULL') metrics.queueRejected.inc({ queue: 'inference' }, crops.length);
+      if ((err as { code?: string }).code === 'FER_ERR_QUEUE_FULL') metrics.queueRejected.inc({ queue: 'inference' }, n);
       throw err;
     }
   };
+  const classify = async (crops: readonly Uint8Array[]) => (await queued(crops.length, () => batcher.submit(crops))).map((row) => row.subarray(NUM_OUTPUTS));
+  const infer = (tensors: readonly Float32Array[]) => queued(tensors.length, () => batcher.submitNormalized(tensors));
+  const isReady = async () => state.ready && (model.session.ready ? await model.session.ready() : true);
   const classifySequence = async (frames: Float32Array, t: number): Promise<SequenceOutput> => {
     const end = metrics.inference.startTimer({ kind: 'sequence' });
     try {
@@ -132,6 +141,8 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     state,
     analyze,
     classify,
+    infer,
+    isReady,
     classifySequence,
     modelJson: { name: model.metadata.name, variant: model.metadata.variant, provider: model.session.provider },
   };
@@ -156,7 +167,8 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
   );
 
   app.addHook('onReady', async () => {
-    if (!config.warmup) {
+    // A remote server warms itself up; readiness then follows its /v2/health/ready (isReady).
+    if (!config.warmup || remote) {
       state.ready = true;
       return;
     }
