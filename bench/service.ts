@@ -7,7 +7,10 @@
 // - crops: POST /predict?detect=never with 48x48 FER2013 validation crops (read at run time from
 //   ../shared/data/fer2013/val, see test/shared-data.ts; synthetic crops when it is absent).
 // - photos: POST /predict (detect=auto) with a 640x480 JPEG composed at run time from
-//   ../shared/data/faces/astronaut.png (a synthetic photo when it is absent).
+//   ../shared/data/faces/astronaut.png (a synthetic photo when it is absent); photos-near: the
+//   same with ?faces=near (the detection before faces=all became the default).
+// - ten-faces (and ten-faces-near): a composed 1280x720 photo with ten faces; faces/s.
+// - group-4k: a composed 4096x3072 photo with twelve faces of 40-400 px, 1 client.
 // For each case: images/s, p50/p99 latency, the mean batch the service formed, its event-loop
 // delay and its CPU use (both from its /metrics).
 import { spawn } from 'node:child_process';
@@ -25,6 +28,7 @@ import { Classifier } from '../services/src/pipeline/infer.js';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { parseProm, promValue } from '../services/test/fixtures/prometheus.js';
 import { ASTRONAUT, FER2013 } from '../test/shared-data.js';
+import { group4k, tenFaces } from './photos.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = join(REPO, 'services', 'dist', 'server.js');
@@ -38,7 +42,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     'model-duration': { type: 'string', default: '5' },
     clients: { type: 'string', default: '1,8,32' },
-    only: { type: 'string', default: 'model,crops,photos' },
+    only: { type: 'string', default: 'model,crops,photos,photos-near,ten-faces,ten-faces-near,group-4k' },
     threads: { type: 'string' },
     server: { type: 'string', default: '' },
     out: { type: 'string', default: join(REPO, 'bench', 'results', 'service.md') },
@@ -190,6 +194,8 @@ interface LoadFigure {
   kind: string;
   clients: number;
   imagesPerSec: number;
+  /** Faces the service finds in one image of the case. */
+  facesPerImage: number;
   p50: number;
   p99: number;
   failed: number;
@@ -211,7 +217,14 @@ async function load(url: string, path: string, bodies: Buffer[], connections: nu
   });
 }
 
+async function facesIn(url: string, path: string, body: Buffer): Promise<number> {
+  const r = await fetch(url + path, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'image/jpeg' } });
+  const json = (await r.json()) as { results?: { faces: unknown[] }[] };
+  return json.results?.[0]?.faces.length ?? 0;
+}
+
 async function measure(url: string, kind: string, path: string, bodies: Buffer[], connections: number): Promise<LoadFigure> {
+  const facesPerImage = await facesIn(url, path, bodies[0]);
   const before = await scrape(url); // also resets the event-loop delay histogram
   const r = await load(url, path, bodies, connections, duration);
   const after = await scrape(url);
@@ -221,6 +234,7 @@ async function measure(url: string, kind: string, path: string, bodies: Buffer[]
     kind,
     clients: connections,
     imagesPerSec: ok / duration,
+    facesPerImage,
     p50: r.latency.p50,
     p99: r.latency.p99,
     failed: r.non2xx + r.errors + r.timeouts,
@@ -261,28 +275,35 @@ async function main(): Promise<void> {
   }
 
   const figures: LoadFigure[] = [];
-  const cases: [string, string, () => Promise<{ bodies: Buffer[]; source: string }>][] = [
+  const cases: [string, string, () => Promise<{ bodies: Buffer[]; source: string }>, number[]?][] = [
     ['crops', '/predict?detect=never', faceCrops],
     ['photos', '/predict', photo],
+    ['photos-near', '/predict?faces=near', photo],
+    ['ten-faces', '/predict', tenFaces],
+    ['ten-faces-near', '/predict?faces=near', tenFaces],
+    ['group-4k', '/predict', group4k, [1]],
   ];
   const sources: string[] = [];
   if (cases.some(([k]) => only.has(k))) {
     const svc = await startService(dir);
     try {
-      for (const [kind, path, make] of cases) {
+      for (const [kind, path, make, caseClients] of cases) {
         if (!only.has(kind)) continue;
         const { bodies, source } = await make();
-        sources.push(`- ${kind}: ${source}`);
+        sources.push(`- ${kind} (\`${path}\`): ${source}`);
         await load(svc.url, path, bodies, 8, 2); // warm the connections and the code paths
-        for (const c of clients) figures.push(await measure(svc.url, kind, path, bodies, c));
+        for (const c of caseClients ?? clients) figures.push(await measure(svc.url, kind, path, bodies, c));
       }
     } finally {
       await svc.stop();
     }
     lines.push(`## Service under load (autocannon from another process, 127.0.0.1, ${duration} s per case)`, '', ...sources, '');
-    lines.push('| images | clients | images/s | p50 ms | p99 ms | failed | mean batch | event-loop delay p99 / max ms | service CPU (cores) | images per CPU-second |');
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const f of figures) lines.push(`| ${f.kind} | ${f.clients} | ${f0(f.imagesPerSec)} | ${f.p50} | ${f.p99} | ${f.failed} | ${f1(f.meanBatch)} | ${f1(f.elP99)} / ${f1(f.elMax)} | ${f.cpuCores.toFixed(2)} | ${f0(f.imagesPerSec / f.cpuCores)} |`);
+    lines.push('| images | clients | images/s | faces per image | faces/s | p50 ms | p99 ms | failed | mean batch | event-loop delay p99 / max ms | service CPU (cores) | images per CPU-second | CPU ms per image |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const f of figures) {
+      const perCpu = f.imagesPerSec / f.cpuCores;
+      lines.push(`| ${f.kind} | ${f.clients} | ${f1(f.imagesPerSec)} | ${f.facesPerImage} | ${f0(f.imagesPerSec * f.facesPerImage)} | ${f.p50} | ${f.p99} | ${f.failed} | ${f1(f.meanBatch)} | ${f1(f.elP99)} / ${f1(f.elMax)} | ${f.cpuCores.toFixed(2)} | ${f0(perCpu)} | ${f1(1000 / perCpu)} |`);
+    }
     lines.push('', `Event-loop delay: prom-client's nodejs_eventloop_lag_* over the case, less its ${EL_INTERVAL_MS} ms sampling interval.`, '');
   }
 
@@ -299,6 +320,20 @@ async function main(): Promise<void> {
     );
   }
   if (photos8) lines.push(`- 640x480 photos at 8 clients: ${f0(photos8.imagesPerSec)} images/s (target >= 100), p99 ${photos8.p99} ms (target < 150 ms)`);
+  // Detection strategies: faces=all (the default) against faces=near (the detection before it), per CPU-second.
+  for (const [all, near] of [
+    ['photos', 'photos-near'],
+    ['ten-faces', 'ten-faces-near'],
+  ]) {
+    for (const c of clients) {
+      const a = figures.find((f) => f.kind === all && f.clients === c);
+      const n = figures.find((f) => f.kind === near && f.clients === c);
+      if (a && n) {
+        const cost = (f: LoadFigure) => (1000 * f.cpuCores) / f.imagesPerSec;
+        lines.push(`- ${all}, ${c} clients: faces=all ${f1(cost(a))} CPU ms per image (${a.facesPerImage} faces), faces=near ${f1(cost(n))} (${n.facesPerImage} faces): ${(cost(a) / cost(n)).toFixed(2)}x the cost`);
+      }
+    }
+  }
   lines.push('');
 
   const text = lines.join('\n');

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_FACE_OPTIONS } from './pipeline/detect/plan.js';
 
 /** Repository root, from this file's place in services/src or services/dist. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,10 +33,14 @@ export const ConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: int(0, 65535).default(8080),
     modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
-    /** BlazeFace variant: `front` (128x128, short range) or `back` (256x256, smaller faces). */
+    /** BlazeFace variant of `--faces near` (one pass over the whole image): `front` (128x128, short range) or `back` (256x256, smaller faces). */
     detector: z.enum(['front', 'back']).default('front'),
-    /** Path of a BlazeFace ONNX file; defaults to the one bundled for `detector`. */
+    /** Path of a BlazeFace ONNX file used in place of the bundled one for `detector`. */
     detectorModel: z.string().min(1).optional(),
+    /** Detection strategy of requests without `?faces=`: `all` (every face down to --min-face-size) or `near` (one short-range pass; see services/README.md). */
+    faces: z.enum(['near', 'all']).default(DEFAULT_FACE_OPTIONS.strategy),
+    /** Smallest face (box width, pixels) that `faces=all` finds, for requests without `?minFaceSize=`. */
+    minFaceSize: int(16, 100_000).default(DEFAULT_FACE_OPTIONS.minFaceSize),
     /** A v2 (Open Inference Protocol) server that runs the model instead of this process: http://host:port. */
     inferenceUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Remote inference: ms one attempt may take, and retries (with backoff) after a failed one. */

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { LABELS } from '@amft/shared';
 import { ASTRONAUT, HAVE_DATA, NO_DATA_REASON, ferCrops, startTestServer, syntheticImage } from './fixtures/helpers.js';
+import { groupPicture, trueBox, type Placement } from './fixtures/group-picture.js';
+import { boxIou } from '../src/pipeline/detect/index.js';
 
-const MAX_FRAMES = 5;
+const MAX_FRAMES = 12;
 const ALPHA = 0.4;
 // Two servers: the plain classifier (EMA smoothing) and the LSTM variant as the trainer exports
 // it (one clip input `frames`).
@@ -113,6 +115,54 @@ t.test('the face is tracked across moving frames', { skip: HAVE_DATA ? false : N
   );
   t.ok(xs[0] > xs[1] && xs[1] > xs[2], `the face moves left as the window moves right: ${xs.join(', ')}`);
   for (const f of r.body.frames) t.ok(f.face.box.width > 60, 'the big face, not the small one');
+});
+
+t.test('every face tracked: two faces moving and crossing, one leaving the frame', { skip: HAVE_DATA ? false : NO_DATA_REASON }, async (t) => {
+  // 640x480 frames. A (90 px) moves right 40 px a frame from x 330 and leaves the picture; B
+  // (110 px, the largest) moves left from x 560, 125 px lower, 30 px a frame: they cross around frame 3.
+  const N = 12;
+  const A = (f: number): Placement => ({ cx: 330 + 40 * f, cy: 150, size: 90 });
+  const B = (f: number): Placement => ({ cx: 560 - 30 * f, cy: 275, size: 110, flip: true, brightness: 0.9 });
+  const clip = await Promise.all(Array.from({ length: N }, (_, f) => groupPicture(640, 480, [A(f), B(f)], 5)));
+  const r = await plain.client.postFiles(
+    '/predict-sequence',
+    clip.map((c, i) => ['frames', `${i}.png`, c.png, 'image/png']),
+  );
+  t.equal(r.status, 200);
+  const tracks: any[] = r.body.tracks;
+  t.equal(tracks.length, 2, 'two tracks');
+  const whose = (tr: any) => (boxIou(tr.frames[0].box, trueBox(A(tr.frames[0].index))) >= 0.5 ? 'A' : 'B');
+  const [ta, tb] = [tracks.find((tr) => whose(tr) === 'A'), tracks.find((tr) => whose(tr) === 'B')];
+  t.ok(ta && tb, 'one track per face');
+  for (const [tr, path] of [
+    [ta, A],
+    [tb, B],
+  ] as const) {
+    const off = tr.frames.filter((f: any) => boxIou(f.box, trueBox(path(f.index))) < 0.5).map((f: any) => f.index);
+    t.same(off, [], `track ${tr.id} stays on its face in every frame it covers`);
+    t.same(
+      tr.frames.map((f: any) => f.index),
+      Array.from({ length: tr.lastFrame - tr.firstFrame + 1 }, (_, i) => tr.firstFrame + i),
+      `track ${tr.id}: frames ${tr.firstFrame} to ${tr.lastFrame}, none missed`,
+    );
+    t.match(tr.sequence, { method: 'ema', alpha: ALPHA, framesUsed: tr.frames.length });
+    t.ok(LABELS.includes(tr.sequence.expression.label));
+    for (const f of tr.frames) t.ok(LABELS.includes(f.expression.label), 'a label per frame');
+  }
+  t.equal(tb.firstFrame, 0);
+  t.equal(tb.lastFrame, N - 1, 'B stays to the end');
+  t.equal(ta.firstFrame, 0);
+  t.ok(ta.lastFrame < N - 2, `A ends when it leaves (last seen in frame ${ta.lastFrame})`);
+  t.ok(ta.lastFrame >= 6, 'after the crossing');
+  // The compatible answer follows the largest face, B, and names its track.
+  t.same(
+    r.body.frames.map((f: any) => f.trackId),
+    Array(N).fill(tb.id),
+  );
+  t.same(
+    r.body.frames.map((f: any) => f.face.box),
+    tb.frames.map((f: any) => f.box),
+  );
 });
 
 t.test('FER2013 crops as a clip', { skip: HAVE_DATA ? false : NO_DATA_REASON }, async (t) => {

@@ -13,6 +13,8 @@ import {
   type Res,
 } from './fixtures/helpers.js';
 import { readFileSync } from 'node:fs';
+import { boxIou } from '../src/pipeline/detect/index.js';
+import { groupPicture, matchBoxes, rows } from './fixtures/group-picture.js';
 
 const MAX_FILES = 4;
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -54,6 +56,42 @@ t.test('detect=auto on an image without a face falls back to the whole image, an
   t.equal(r.body.results[0].detection, 'none-found-whole-image');
   t.equal(r.body.results[0].faces.length, 1);
   t.same(r.body.results[0].faces[0].box, { x: 0, y: 0, width: 64, height: 40 });
+});
+
+t.test('detect=auto on a picture larger than a crop without a face: zero faces, and says so', async (t) => {
+  // The fixture model's input is 48x48: up to 96 px an image may be a face crop, above it is a picture.
+  const r = await api.postFiles('/predict', [
+    ['image', 'picture.jpg', await syntheticImage(199, 148, 'jpeg'), 'image/jpeg'],
+    ['image', 'crop.png', await syntheticImage(96, 80, 'png'), 'image/png'],
+  ]);
+  t.equal(r.status, 200);
+  t.match(r.body.results[0], { width: 199, height: 148, detection: 'none-found', faces: [] });
+  t.match(r.body.results[1], { width: 96, height: 80, detection: 'none-found-whole-image' });
+  t.equal(r.body.results[1].faces.length, 1);
+});
+
+t.test('group picture: faces=all finds every face, faces=near the large ones; minFaceSize', { skip: HAVE_DATA ? false : NO_DATA_REASON }, async (t) => {
+  const sizes = [40, 48, 64, 100, 150];
+  const { png, truth } = await groupPicture(640, 480, rows(640, 480, sizes), 2);
+  const send = (q: string) => api.post(`/predict${q}`, png, { 'content-type': 'image/png' });
+  const all = await send('');
+  t.equal(all.status, 200);
+  const m = matchBoxes(
+    all.body.results[0].faces.map((f: any) => f.box),
+    truth,
+    boxIou,
+  );
+  t.same(m.missed, [], 'default (faces=all): every face');
+  t.same(m.extra, [], 'nothing extra');
+  for (const f of all.body.results[0].faces) checkFace(t, f);
+  const near = await send('?faces=near');
+  t.ok(near.body.results[0].faces.length < sizes.length, `faces=near: ${near.body.results[0].faces.length} of ${sizes.length}`);
+  const big = await send('?minFaceSize=90');
+  t.same(
+    big.body.results[0].faces.map((f: any) => Math.round(f.box.width / 50) * 50).sort((a: number, b: number) => a - b),
+    [100, 150],
+    'minFaceSize=90: the two faces over 90 px',
+  );
 });
 
 t.test('detect=always on an image without a face: zero faces is an answer', async (t) => {
@@ -180,6 +218,9 @@ t.test('bad input: 4xx JSON naming the problem, never a stack', async (t) => {
     ['no body at all', () => api.post('/predict'), 400, 'FER_ERR_MISSING_FIELD', /no body/],
     ['malformed multipart', () => api.post('/predict', '--xyz\r\nContent-Disposition: form-data; name="a"; filename="a.png"\r\n\r\nabc', { 'content-type': 'multipart/form-data; boundary=xyz' }), 400, 'FER_ERR_BAD_REQUEST', /multipart/],
     ['bad detect parameter', () => api.post('/predict?detect=sometimes', png, { 'content-type': 'image/png' }), 400, 'FER_ERR_BAD_PARAMETER', /detect/],
+    ['bad faces parameter', () => api.post('/predict?faces=some', png, { 'content-type': 'image/png' }), 400, 'FER_ERR_BAD_PARAMETER', /faces/],
+    ['minFaceSize too small', () => api.post('/predict?minFaceSize=4', png, { 'content-type': 'image/png' }), 400, 'FER_ERR_BAD_PARAMETER', /minFaceSize/],
+    ['minFaceSize not a number', () => api.post('/predict?minFaceSize=big', png, { 'content-type': 'image/png' }), 400, 'FER_ERR_BAD_PARAMETER', /minFaceSize/],
   ];
   for (const [name, send, status, code, message] of cases) {
     const r = await send();

@@ -1,7 +1,6 @@
 import t from 'tap';
 import { GRAY48 } from '@amft/shared';
 import { ConfigError, DEFAULT_MODEL_DIR, loadConfig, redactConfig, type Config } from '../src/config.js';
-import { FRONT_ANCHORS, BACK_ANCHORS, decodeDetections, iou, ssdAnchors, weightedNms, type RawDetection } from '../src/pipeline/detect.js';
 import { DynamicBatcher } from '../src/pipeline/batch.js';
 import { eyeAngle, sampleRotated } from '../src/pipeline/align.js';
 import { sniffFormat } from '../src/pipeline/decode.js';
@@ -21,36 +20,6 @@ t.test('config: defaults, flags over env, validation, redaction', async (t) => {
   const withSecret = { ...d, apiToken: 'hunter2' } as Config;
   t.equal(redactConfig(withSecret).apiToken, '[redacted]');
   t.equal(redactConfig(withSecret).host, '127.0.0.1');
-});
-
-t.test('SSD anchors as MediaPipe makes them', async (t) => {
-  const a = ssdAnchors(FRONT_ANCHORS);
-  t.equal(a.length / 2, 896, '896 anchors for the 128x128 model');
-  t.same([a[0], a[1], a[2], a[3]], [0.5 / 16, 0.5 / 16, 0.5 / 16, 0.5 / 16], 'two anchors per cell on the 16x16 grid');
-  t.same([a[4], a[5]], [1.5 / 16, 0.5 / 16]);
-  const second = 512 * 2;
-  t.same([a[second], a[second + 1]], [0.5 / 8, 0.5 / 8], 'then the 8x8 grid, six per cell');
-  t.same([a[second + 10], a[second + 11], a[second + 12]], [0.5 / 8, 0.5 / 8, 1.5 / 8]);
-  t.equal(ssdAnchors(BACK_ANCHORS).length / 2, 896, '896 anchors for the 256x256 model too');
-});
-
-t.test('decoding and weighted NMS', async (t) => {
-  const anchors = Float32Array.from([0.5, 0.5, 0.25, 0.25]);
-  const boxes = new Float32Array(32);
-  boxes.set([12.8, 0, 64, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0); // centre shifted by 0.1, 0.5 x 0.25
-  const dets = decodeDetections([3, -3], boxes, anchors, 128, 0.5);
-  t.equal(dets.length, 1, 'the score under the threshold is dropped');
-  t.ok(Math.abs(dets[0].xmin - 0.35) < 1e-6 && Math.abs(dets[0].xmax - 0.85) < 1e-6 && Math.abs(dets[0].ymin - 0.375) < 1e-6);
-  t.ok(Math.abs(dets[0].score - 1 / (1 + Math.exp(-3))) < 1e-9, 'sigmoid score');
-  const d = (x: number, score: number): RawDetection => ({ xmin: x, ymin: 0, xmax: x + 1, ymax: 1, keypoints: new Array(12).fill(x), score });
-  const merged = weightedNms([d(0, 0.9), d(0.1, 0.6), d(5, 0.7)], 0.3);
-  t.equal(merged.length, 2);
-  t.equal(merged[0].score, 0.9, 'the best score is kept');
-  t.ok(Math.abs(merged[0].xmin - (0 * 0.9 + 0.1 * 0.6) / 1.5) < 1e-9, 'boxes are score-weighted means');
-  t.ok(Math.abs(merged[0].keypoints[0] - 0.04) < 1e-9, 'keypoints too');
-  t.equal(merged[1].xmin, 5);
-  t.equal(iou(d(0, 1), d(0, 1)), 1);
-  t.equal(iou(d(0, 1), d(3, 1)), 0);
 });
 
 t.test('dynamic batcher', async (t) => {

@@ -10,7 +10,7 @@
 import sharp from 'sharp';
 import type { PreprocessingSpec } from '@amft/shared';
 import type { DecodedImage } from './decode.js';
-import type { FaceRegion } from './detect.js';
+import type { FaceRegion } from './detect/index.js';
 
 export type CropSpec = Pick<PreprocessingSpec, 'height' | 'width' | 'channels' | 'faceMargin'>;
 

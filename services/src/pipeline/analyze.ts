@@ -7,14 +7,16 @@
  */
 import type { PreprocessingSpec } from '@amft/shared';
 import { decodeImage, grayToImage, type DecodedImage } from './decode.js';
-import { boxIou, locateFaces, type Box, type DetectMode, type DetectionStatus, type FaceDetector, type FaceRegion } from './detect.js';
+import { DEFAULT_FACE_OPTIONS, locateFaces, type DetectMode, type DetectionStatus, type Detectors, type FaceOptions, type FaceRegion } from './detect/index.js';
 import { cropFace } from './align.js';
 
 export interface AnalyzeDeps {
   /** Needed by every detect mode but `never`. */
-  detector?: FaceDetector;
+  detectors?: Detectors;
   spec: PreprocessingSpec;
   maxPixels: number;
+  /** The detection strategy of jobs that do not name one (the service's flags; DEFAULT_FACE_OPTIONS when absent). */
+  faces?: FaceOptions;
 }
 
 /** Encoded image bytes (JPEG, PNG, WebP), or 8-bit gray pixels (a FER2013 CSV row). */
@@ -22,15 +24,14 @@ export type ImageSource =
   | { kind: 'bytes'; bytes: Uint8Array; name: string; declaredType?: string }
   | { kind: 'gray'; pixels: Uint8Array; width: number; height: number };
 
-/**
- * Which of the located faces to crop: all; the largest; or the one tracked from the previous
- * frame's box (the face overlapping `prev` most, when by at least `minIou`, else the largest).
- */
-export type FacePick = { kind: 'all' } | { kind: 'largest' } | { kind: 'track'; prev?: Box; minIou: number };
+/** Which of the located faces to crop: all, or the largest. */
+export type FacePick = { kind: 'all' } | { kind: 'largest' };
 
 export interface AnalyzeJob {
   source: ImageSource;
   mode: DetectMode;
+  /** Strategy and smallest face; the service's defaults when absent. */
+  faces?: FaceOptions;
   pick?: FacePick;
 }
 
@@ -48,24 +49,21 @@ export interface AnalyzedImage {
   faces: FaceRegion[];
   /** One model-sized crop per face, in the order of `faces`. */
   crops: Uint8Array[];
-  /** `track` pick: the face was matched to `prev` by IoU (false when (re)acquired as the largest). */
-  tracked: boolean;
   times: StageTimes;
 }
 
-/** The largest face first (by box area). */
-function largestFirst(faces: FaceRegion[]): FaceRegion[] {
-  return [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+/** The index of the largest face (by box area); -1 when there is none. */
+export function largestFace(faces: readonly { box: { width: number; height: number } }[]): number {
+  let best = -1;
+  faces.forEach((f, i) => {
+    if (best < 0 || f.box.width * f.box.height > faces[best].box.width * faces[best].box.height) best = i;
+  });
+  return best;
 }
 
-export function pickFaces(faces: FaceRegion[], pick: FacePick = { kind: 'all' }): { faces: FaceRegion[]; tracked: boolean } {
-  if (pick.kind === 'all' || faces.length === 0) return { faces, tracked: false };
-  if (pick.kind === 'track' && pick.prev) {
-    const prev = pick.prev;
-    const best = faces.map((face) => ({ face, iou: boxIou(face.box, prev) })).sort((a, b) => b.iou - a.iou)[0];
-    if (best.iou >= pick.minIou) return { faces: [best.face], tracked: true };
-  }
-  return { faces: [largestFirst(faces)[0]], tracked: false };
+export function pickFaces(faces: FaceRegion[], pick: FacePick = { kind: 'all' }): FaceRegion[] {
+  if (pick.kind === 'all' || faces.length === 0) return faces;
+  return [faces[largestFace(faces)]];
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
@@ -75,10 +73,11 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function analyzeDecoded(img: DecodedImage, job: Omit<AnalyzeJob, 'source'>, deps: AnalyzeDeps, decodeMs = 0): Promise<AnalyzedImage> {
-  const [located, detectMs] = await timed(() => locateFaces(img, job.mode, deps.detector));
-  const { faces, tracked } = pickFaces(located.faces, job.pick);
+  const cropSide = 2 * Math.max(deps.spec.width, deps.spec.height);
+  const [located, detectMs] = await timed(() => locateFaces(img, job.mode, deps.detectors, { ...(job.faces ?? deps.faces ?? DEFAULT_FACE_OPTIONS), cropSide }));
+  const faces = pickFaces(located.faces, job.pick);
   const [crops, alignMs] = await timed(() => Promise.all(faces.map((f) => cropFace(img, f, deps.spec))));
-  return { width: img.width, height: img.height, detection: located.detection, faces, crops, tracked, times: { decodeMs, detectMs, alignMs } };
+  return { width: img.width, height: img.height, detection: located.detection, faces, crops, times: { decodeMs, detectMs, alignMs } };
 }
 
 export async function analyze(job: AnalyzeJob, deps: AnalyzeDeps): Promise<AnalyzedImage> {

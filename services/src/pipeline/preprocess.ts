@@ -1,6 +1,6 @@
 /**
  * Where the per-image stages (analyze.ts: decode, detect, align) run. `PreprocessPool` spreads
- * the jobs that detect faces over worker threads, each with its own BlazeFace session, so the
+ * the jobs that detect faces over worker threads, each with its own BlazeFace sessions, so the
  * main thread only parses HTTP, batches and answers; `InlinePreprocessor` runs everything on the
  * main thread (workers 0). Measured under load with 640x480 photos: on the main thread,
  * BlazeFace's onnxruntime runs (synchronous in onnxruntime-node) and the face sampling held the
@@ -13,12 +13,14 @@ import type { PreprocessingSpec } from '@amft/shared';
 import type { SessionOptions } from '../inference/session.js';
 import { siblingModule, ThreadClient, type ThreadLog } from '../threads.js';
 import { analyze, type AnalyzeJob, type AnalyzedImage } from './analyze.js';
-import { FaceDetector, type DetectorOptions } from './detect.js';
+import { FaceDetector, type DetectorOptions, type DetectorVariant, type Detectors, type FaceOptions } from './detect/index.js';
 
 export interface DetectorInfo {
-  /** BlazeFace input side, 128 or 256. */
+  /** Input side of the `near` strategy's BlazeFace model, 128 or 256. */
   inputSize: number;
   provider: string;
+  /** The detector models loaded (both BlazeFace variants). */
+  models: string[];
 }
 
 export interface Preprocessor {
@@ -30,42 +32,59 @@ export interface Preprocessor {
 }
 
 export interface PreprocessOptions {
-  detectorPath: string;
-  /** Options of the detector's session (each worker opens its own, on its own thread). */
+  /** ONNX files of the two BlazeFace variants. */
+  detectorPaths: Record<DetectorVariant, string>;
+  /** The variant of the `near` strategy. */
+  near: DetectorVariant;
+  /** Options of the detectors' sessions (each worker opens its own, on its own thread). */
   session: Omit<SessionOptions, 'log'>;
   detector: DetectorOptions;
+  /** Detection strategy of requests that do not name one. */
+  faces: FaceOptions;
   spec: PreprocessingSpec;
   maxPixels: number;
 }
 
-/** One detection on a blank image, so the first request does not pay for onnxruntime's first run. */
-export async function warmup(face: FaceDetector): Promise<void> {
-  await face.detect({ data: Buffer.alloc(64 * 64 * 3, 128), width: 64, height: 64, format: 'raw' });
+/**
+ * Opens both detectors and runs each once on a blank input, so the first request does not pay
+ * for onnxruntime's first run.
+ */
+export async function openDetectors(opts: PreprocessOptions, log?: ThreadLog): Promise<Detectors> {
+  const open = (v: DetectorVariant) => FaceDetector.open(opts.detectorPaths[v], { ...opts.session, log }, opts.detector);
+  const [front, back] = await Promise.all([open('front'), open('back')]);
+  for (const d of [front, back]) await d.run(new Float32Array(d.inputSize * d.inputSize * 3));
+  return { front, back, near: opts.near === 'front' ? front : back };
+}
+
+export function detectorInfo(d: Detectors): DetectorInfo {
+  return { inputSize: d.near.inputSize, provider: d.near.provider, models: [d.front.name, d.back.name] };
+}
+
+export async function closeDetectors(d: Detectors): Promise<void> {
+  await Promise.allSettled([d.front.release(), d.back.release()]);
 }
 
 export class InlinePreprocessor implements Preprocessor {
   readonly threads = 0;
   private constructor(
-    private readonly face: FaceDetector,
+    private readonly detectors: Detectors,
     private readonly opts: PreprocessOptions,
   ) {}
 
   static async open(opts: PreprocessOptions, log?: ThreadLog): Promise<InlinePreprocessor> {
-    const face = await FaceDetector.open(opts.detectorPath, { ...opts.session, log }, opts.detector);
-    await warmup(face);
-    return new InlinePreprocessor(face, opts);
+    return new InlinePreprocessor(await openDetectors(opts, log), opts);
   }
 
   get detector(): DetectorInfo {
-    return { inputSize: this.face.inputSize, provider: this.face.provider };
+    return detectorInfo(this.detectors);
   }
 
   analyze(job: AnalyzeJob): Promise<AnalyzedImage> {
-    return analyze(job, { detector: this.face, spec: this.opts.spec, maxPixels: this.opts.maxPixels });
+    return analyze(job, { detectors: this.detectors, spec: this.opts.spec, maxPixels: this.opts.maxPixels, faces: this.opts.faces });
   }
 
   close(): Promise<void> {
-    return this.face.release();
+    return closeDetectors(this.detectors);
   }
 }
 
@@ -102,7 +121,7 @@ export class PreprocessPool implements Preprocessor {
 
   /** Runs the job on the worker with the fewest jobs in flight; detect=never here. */
   analyze(job: AnalyzeJob): Promise<AnalyzedImage> {
-    if (job.mode === 'never') return analyze(job, { spec: this.opts.spec, maxPixels: this.opts.maxPixels });
+    if (job.mode === 'never') return analyze(job, { spec: this.opts.spec, maxPixels: this.opts.maxPixels, faces: this.opts.faces });
     let w = this.workers[0];
     for (const x of this.workers) if (x.inFlight < w.inFlight) w = x;
     return w.call(job);

@@ -2,7 +2,7 @@
  * Stage 6: model outputs -> response JSON (the shapes in openapi.yaml).
  */
 import { LABELS, argmax } from '@amft/shared';
-import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect.js';
+import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect/index.js';
 import type { StageTimes } from './analyze.js';
 
 export interface Expression {

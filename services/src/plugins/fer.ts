@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { NotReadyError, QueueFullError } from '../errors.js';
 import { loadModel, type LoadedModel } from '../model/load-model.js';
-import { bundledDetectorPath } from '../pipeline/detect.js';
+import { bundledDetectorPath } from '../pipeline/detect/index.js';
 import { DynamicBatcher } from '../pipeline/batch.js';
 import { Classifier, NUM_OUTPUTS, ROW_SIZE, type SequenceOutput } from '../pipeline/infer.js';
 import type { AnalyzeJob, AnalyzedImage } from '../pipeline/analyze.js';
@@ -66,9 +66,11 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     preprocessor = await openPreprocessor(
       config.workers,
       {
-        detectorPath: config.detectorModel ?? bundledDetectorPath(config.detector),
+        detectorPaths: { front: bundledDetectorPath('front'), back: bundledDetectorPath('back'), ...(config.detectorModel ? { [config.detector]: config.detectorModel } : {}) },
+        near: config.detector,
         session: { device: config.device, threads: 1 },
         detector: { minScore: config.minFaceScore },
+        faces: { strategy: config.faces, minFaceSize: config.minFaceSize },
         spec: model.metadata.preprocessing,
         maxPixels: config.maxPixels,
       },
@@ -160,6 +162,9 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
       provider: model.session.provider,
       sequenceHead: model.hasSequence,
       detector: preprocessor.detector.inputSize,
+      detectorModels: preprocessor.detector.models,
+      faces: config.faces,
+      minFaceSize: config.minFaceSize,
       detectorProvider: preprocessor.detector.provider,
       preprocessWorkers: preprocessor.threads,
     },

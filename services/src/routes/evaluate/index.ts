@@ -15,7 +15,8 @@
  * listed in `badRows` with their line numbers and left out of the metrics. A path that escapes
  * the data root fails the whole request (FER_ERR_PATH_ESCAPE).
  * Query `detect` (default never: images are face crops) as for /predict; with auto/always the
- * largest face of each image is used, and under always an image with no face is a bad row.
+ * largest face of each image is used, and an image with no face (always; auto on an image larger
+ * than a crop) is a bad row.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';

@@ -15,7 +15,7 @@ export default async function modelRoutes(app: FastifyInstance): Promise<void> {
         provider: model.session.provider,
         threads: config.threads,
         sequenceHead: model.hasSequence,
-        detector: { model: `blazeface-${detector.inputSize}`, provider: detector.provider, minScore: config.minFaceScore },
+        detector: { model: `blazeface-${detector.inputSize}`, models: detector.models, provider: detector.provider, minScore: config.minFaceScore, faces: config.faces, minFaceSize: config.minFaceSize },
         preprocessWorkers: preprocessor.threads,
         batching: { maxBatch: config.maxBatch, maxQueueDelayMs: config.maxQueueDelayMs, maxQueue: config.maxQueue, ...batcher.getStats() },
       },

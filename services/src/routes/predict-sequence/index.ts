@@ -1,31 +1,31 @@
 /**
  * POST /predict-sequence: the ordered frames of a clip (multipart files in order, or JSON
- * `{ "frames": ["<base64>", ...] }`, data: URLs accepted) -> one face tracked through the clip,
- * its expression in each frame, and one expression for the clip.
+ * `{ "frames": ["<base64>", ...] }`, data: URLs accepted) -> every face tracked through the
+ * clip, and, for compatibility, one followed face with its expression in each frame and one
+ * expression for the clip.
  *
- * Tracking: in the first frame with faces, the largest face; in each later frame, the face whose
- * box overlaps the previous tracked box most (IoU >= 0.1), else the largest face again
- * (`tracked: false`). Frames without a face (detect=always) have `face: null` and are left out
- * of the clip prediction.
- *
- * Clip prediction: when the model has an LSTM head (metadata io.sequence), the tracked crops go
- * through it in order (`method: "lstm"`). Otherwise the per-frame probabilities are smoothed
- * with an exponential moving average, s_1 = p_1, s_t = alpha * p_t + (1 - alpha) * s_(t-1), and
- * the clip's expression is s_T (`method: "ema"`, alpha from --ema-alpha, default 0.5).
+ * Every frame is decoded and its faces found (in parallel, on the preprocessing workers), then
+ * - `tracks`: one per face (pipeline/track.ts: IoU matching of predicted boxes, births, ends
+ *   after 3 missed frames, tracks of a single frame dropped), each with its per-frame boxes and
+ *   expressions and one smoothed expression;
+ * - `frames[].face`: the followed face: the largest face of the first frame with faces, then the
+ *   face overlapping the previous one most (IoU >= 0.1; `tracked: true`), else the largest again
+ *   (`tracked: false`); `trackId` names its track. Frames without a face have `face: null`.
+ * - `sequence`: the followed face's clip expression (pipeline/sequence.ts): the LSTM head when the
+ *   model has one (metadata io.sequence, `method: "lstm"`), else the exponential moving average
+ *   of its per-frame probabilities (`method: "ema"`, alpha from --ema-alpha, default 0.5).
+ * Every face is classified in one batch.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { normalizePixels } from '@amft/shared';
 import type { Config } from '../../config.js';
 import { BadImageError, MissingFieldError, TooManyFramesError, UnsupportedTypeError } from '../../errors.js';
-import { parseQuery, readMultipart, type Upload } from '../../http/uploads.js';
-import type { Box, FaceRegion } from '../../pipeline/detect.js';
-import { NUM_OUTPUTS } from '../../pipeline/infer.js';
-import { expression, faceJson, Timings, type Expression, type FaceJson } from '../../pipeline/respond.js';
-import type { DetectionStatus } from '../../pipeline/detect.js';
-import { DetectQuery } from '../predict/index.js';
-
-const TRACK_MIN_IOU = 0.1;
+import { detectQuery } from '../../http/detect-query.js';
+import { readMultipart, type Upload } from '../../http/uploads.js';
+import type { DetectionStatus } from '../../pipeline/detect/index.js';
+import { faceJson, Timings, type FaceJson } from '../../pipeline/respond.js';
+import { clipExpression, type ClipExpression } from '../../pipeline/sequence.js';
+import { followLargest, trackFaces } from '../../pipeline/track.js';
 
 const JsonFrames = z.object({ frames: z.array(z.string()).min(1) });
 
@@ -60,59 +60,83 @@ interface FrameJson {
   width: number;
   height: number;
   detection: DetectionStatus;
-  /** True when the face was matched to the previous tracked face by IoU; false when (re)acquired as the largest face, or no face. */
+  /** True when the face was matched to the previous followed face by IoU; false when (re)acquired as the largest face, or no face. */
   tracked: boolean;
+  /** The track of the followed face; null when there is no face, or its track was dropped. */
+  trackId: number | null;
   face: FaceJson | null;
+}
+
+interface TrackJson {
+  id: number;
+  firstFrame: number;
+  lastFrame: number;
+  frames: (FaceJson & { index: number })[];
+  sequence: ClipExpression;
 }
 
 export default async function predictSequenceRoutes(app: FastifyInstance): Promise<void> {
   app.post('/predict-sequence', { bodyLimit: app.fer.config.maxSequenceBytes }, async (req) => {
-    const { detect } = parseQuery(DetectQuery, req.query);
     const { config, analyze, classify, classifySequence, model, modelJson } = app.fer;
+    const { detect, faces } = detectQuery(req.query, config);
     const frames = await readFrames(req, config);
     const timings = new Timings();
 
-    // One frame after the other: each is matched to the face tracked in the frame before.
-    let prev: Box | undefined;
-    const picked: { width: number; height: number; detection: DetectionStatus; face: FaceRegion | null; crop: Uint8Array | null; tracked: boolean }[] = [];
-    for (const [i, f] of frames.entries()) {
-      const name = f.field === 'frames' && f.filename === `frame ${i + 1}` ? f.filename : `frame ${i + 1} ('${f.filename}')`;
-      const a = await analyze({ source: { kind: 'bytes', bytes: f.data, name, declaredType: f.mimetype }, mode: detect, pick: { kind: 'track', prev, minIou: TRACK_MIN_IOU } });
-      timings.add(a.times);
-      const face = a.faces[0] ?? null;
-      if (face) prev = face.box;
-      picked.push({ width: a.width, height: a.height, detection: a.detection, face, crop: a.crops[0] ?? null, tracked: a.tracked });
-    }
+    const settled = await Promise.allSettled(
+      frames.map((f, i) => {
+        const name = f.field === 'frames' && f.filename === `frame ${i + 1}` ? f.filename : `frame ${i + 1} ('${f.filename}')`;
+        return analyze({ source: { kind: 'bytes', bytes: f.data, name, declaredType: f.mimetype }, mode: detect, faces });
+      }),
+    );
+    const analyzed = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      timings.add(s.value.times);
+      return s.value;
+    });
+    const boxes = analyzed.map((a) => a.faces.map((f) => f.box));
+    const tracks = trackFaces(boxes);
+    const followed = followLargest(boxes);
 
-    const crops = picked.flatMap((p) => (p.crop ? [p.crop] : []));
-    const probs = await timings.time('inferMs', () => classify(crops));
-    let k = 0;
-    const frameProbs: (Float32Array | null)[] = picked.map((p) => (p.crop ? probs[k++] : null));
-    const framesJson: FrameJson[] = picked.map((p, i) => ({
-      index: i,
-      width: p.width,
-      height: p.height,
-      detection: p.detection,
-      tracked: p.tracked,
-      face: p.face && frameProbs[i] ? faceJson(p.face, frameProbs[i]) : null,
-    }));
+    // Classify every face that is in a track or followed, in one batch.
+    const key = (frame: number, face: number) => `${frame}:${face}`;
+    const wanted = new Map<string, { frame: number; face: number }>();
+    for (const tr of tracks) for (const h of tr.hits) wanted.set(key(h.frame, h.face), h);
+    followed.forEach((f, frame) => f.face >= 0 && wanted.set(key(frame, f.face), { frame, face: f.face }));
+    const items = [...wanted.values()];
+    const probs = await timings.time('inferMs', () => classify(items.map((h) => analyzed[h.frame].crops[h.face])));
+    const probsOf = new Map(items.map((h, i) => [key(h.frame, h.face), probs[i]]));
+    const face = (frame: number, i: number) => faceJson(analyzed[frame].faces[i], probsOf.get(key(frame, i))!);
+    const crop = (frame: number, i: number) => analyzed[frame].crops[i];
 
-    let sequence: { method: 'lstm' | 'ema'; alpha?: number; framesUsed: number; expression: Expression | null };
-    if (crops.length === 0) {
-      sequence = { method: model.hasSequence ? 'lstm' : 'ema', ...(model.hasSequence ? {} : { alpha: config.emaAlpha }), framesUsed: 0, expression: null };
-    } else if (model.hasSequence) {
-      const spec = model.metadata.preprocessing;
-      const size = spec.channels * spec.height * spec.width;
-      const input = new Float32Array(crops.length * size);
-      crops.forEach((c, i) => normalizePixels(c, spec, 'chw', input, i * size));
-      const out = await timings.time('inferMs', () => classifySequence(input, crops.length));
-      sequence = { method: 'lstm', framesUsed: crops.length, expression: expression(out.probabilities) };
-    } else {
-      const alpha = config.emaAlpha;
-      let s: number[] | undefined;
-      for (const p of probs) s = s ? s.map((v, c) => alpha * p[c] + (1 - alpha) * v) : Array.from(p.subarray(0, NUM_OUTPUTS));
-      sequence = { method: 'ema', alpha, framesUsed: crops.length, expression: expression(s!) };
+    const clip = { classifySequence: model.hasSequence ? classifySequence : undefined, spec: model.metadata.preprocessing, emaAlpha: config.emaAlpha };
+    const clipOf = (hits: { frame: number; face: number }[]) =>
+      timings.time('inferMs', () => clipExpression(hits.map((h) => crop(h.frame, h.face)), hits.map((h) => probsOf.get(key(h.frame, h.face))!), clip));
+
+    const trackOf = new Map<string, number>();
+    const tracksJson: TrackJson[] = [];
+    for (const tr of tracks) {
+      for (const h of tr.hits) trackOf.set(key(h.frame, h.face), tr.id);
+      tracksJson.push({
+        id: tr.id,
+        firstFrame: tr.hits[0].frame,
+        lastFrame: tr.hits[tr.hits.length - 1].frame,
+        frames: tr.hits.map((h) => ({ index: h.frame, ...face(h.frame, h.face) })),
+        sequence: await clipOf(tr.hits),
+      });
     }
-    return { frames: framesJson, sequence, model: modelJson, timings };
+    const framesJson: FrameJson[] = analyzed.map((a, i) => {
+      const f = followed[i];
+      return {
+        index: i,
+        width: a.width,
+        height: a.height,
+        detection: a.detection,
+        tracked: f.tracked,
+        trackId: f.face >= 0 ? (trackOf.get(key(i, f.face)) ?? null) : null,
+        face: f.face >= 0 ? face(i, f.face) : null,
+      };
+    });
+    const sequence = await clipOf(followed.flatMap((f, frame) => (f.face >= 0 ? [{ frame, face: f.face }] : [])));
+    return { frames: framesJson, tracks: tracksJson, sequence, model: modelJson, timings };
   });
 }

@@ -1,25 +1,24 @@
 /**
  * POST /predict: one or more images (multipart files, or one raw image body) -> the faces in
- * each, with their expression. Query `detect`: auto (default; no face found -> the whole image,
- * said in `detection`), always (zero faces is an answer), never (each image is a face crop).
+ * each, with their expression. Query `detect`: auto (default; no face found in a crop-sized
+ * image -> the whole image, said in `detection`), always (zero faces is an answer), never (each
+ * image is a face crop); `faces` (near|all) and `minFaceSize`: the detection strategy.
  * Every image is decoded and cropped (in parallel, on the preprocessing workers) before any
  * inference, so one bad image fails the request with a 4xx naming it (the first bad one in the
  * order sent); the faces of all images go to the batcher together.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { parseQuery, readImages, uploadName } from '../../http/uploads.js';
+import { detectQuery } from '../../http/detect-query.js';
+import { readImages, uploadName } from '../../http/uploads.js';
 import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.js';
-
-export const DetectQuery = z.object({ detect: z.enum(['auto', 'always', 'never']).default('auto') });
 
 export default async function predictRoutes(app: FastifyInstance): Promise<void> {
   app.post('/predict', async (req) => {
-    const { detect } = parseQuery(DetectQuery, req.query);
     const { config, analyze, classify, modelJson } = app.fer;
+    const { detect, faces } = detectQuery(req.query, config);
     const uploads = await readImages(req, { maxFiles: config.maxFiles, maxFileBytes: config.maxFileBytes });
     const timings = new Timings();
-    const settled = await Promise.allSettled(uploads.map((u, i) => analyze({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect })));
+    const settled = await Promise.allSettled(uploads.map((u, i) => analyze({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect, faces })));
     const analyzed = settled.map((s) => {
       if (s.status === 'rejected') throw s.reason;
       timings.add(s.value.times);
