@@ -15,6 +15,7 @@ import bodyPlugin from './plugins/body.js';
 import metricsPlugin from './plugins/metrics.js';
 import ferPlugin from './plugins/fer.js';
 import openapiPlugin from './plugins/openapi.js';
+import webPlugin from './plugins/web.js';
 import healthRoutes from './routes/health/index.js';
 import modelRoutes from './routes/model/index.js';
 import predictRoutes from './routes/predict/index.js';
@@ -74,6 +75,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   await app.register(bodyPlugin, { config });
   await app.register(ferPlugin, { config });
   await app.register(openapiPlugin, { config });
+  await app.register(webPlugin);
 
   await app.register(healthRoutes);
   await app.register(modelRoutes);

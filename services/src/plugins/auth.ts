@@ -1,6 +1,7 @@
 /**
  * Optional API-key authentication: with `apiKeys` configured, every request but the health
- * probes (/healthz, /readyz, /v2/health/live, /v2/health/ready) needs `Authorization: Bearer <key>` naming one of them, else 401
+ * probes (/healthz, /readyz, /v2/health/live, /v2/health/ready) and the web page's static files
+ * (/, /web/*) needs `Authorization: Bearer <key>` naming one of them, else 401
  * FER_ERR_UNAUTHORIZED with `WWW-Authenticate: Bearer` (set by the error handler in app.ts).
  * Keys are compared as SHA-256 digests with `timingSafeEqual`, against every configured key
  * without stopping at a match, so the time taken says nothing about the key. Unmatched routes
@@ -12,7 +13,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../errors.js';
 
-export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']);
+/** The health probes, and the web page with its assets (static files; the page asks for the key). */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready', '/', '/web/*']);
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 

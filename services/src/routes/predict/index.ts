@@ -8,15 +8,24 @@
  * order sent); the faces of all images go to the batcher together.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { BadParameterError } from '../../errors.js';
 import { detectQuery } from '../../http/detect-query.js';
-import { readImages, uploadName } from '../../http/uploads.js';
+import { parseQuery, readImages, uploadName } from '../../http/uploads.js';
+import { annotateImage, wantsAnnotation } from '../../pipeline/annotate.js';
 import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.js';
 
+/** `annotate=1|true`: answer with the photo, faces drawn, as PNG (one image per request). */
+const AnnotateQuery = z.object({ annotate: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true') });
+
 export default async function predictRoutes(app: FastifyInstance): Promise<void> {
-  app.post('/predict', async (req) => {
+  app.post('/predict', async (req, reply) => {
     const { config, analyze, classify, modelJson } = app.fer;
     const { detect, faces } = detectQuery(req.query, config);
+    const { annotate } = parseQuery(AnnotateQuery, req.query);
     const uploads = await readImages(req, { maxFiles: config.maxFiles, maxFileBytes: config.maxFileBytes });
+    const drawn = wantsAnnotation(annotate, req.headers.accept);
+    if (drawn && uploads.length !== 1) throw new BadParameterError(`annotate: draws one image per request, ${uploads.length} were sent`);
     const timings = new Timings();
     const settled = await Promise.allSettled(uploads.map((u, i) => analyze({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect, faces })));
     const analyzed = settled.map((s) => {
@@ -32,6 +41,7 @@ export default async function predictRoutes(app: FastifyInstance): Promise<void>
       detection: a.detection,
       faces: a.faces.map((f) => faceJson(f, probs[k++])),
     }));
+    if (drawn) return reply.type('image/png').send(await annotateImage(uploads[0].data, results[0].faces, { maxPixels: config.maxPixels }));
     return { results, model: modelJson, timings };
   });
 }
