@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { LABELS, classificationReport } from '@amft/shared';
+import { LABELS, classificationReport, expectedCalibrationError } from '@amft/shared';
 import { HAVE_DATA, NO_DATA_REASON, ferCrops, startTestServer, syntheticImage } from './fixtures/helpers.js';
 
 // A data root with images and manifests, and, beside it, a directory it must not reach.
@@ -36,24 +36,36 @@ t.teardown(async () => {
 const json = (o: unknown) => JSON.stringify(o);
 const JSON_CT = { 'content-type': 'application/json' };
 
-/** Predicted label index of each image by /predict (detect=never), for cross-checking. */
-async function predictLabels(images: Uint8Array[]): Promise<number[]> {
-  const out: number[] = [];
+/** What /predict (detect=never) says of each image: label index and probabilities, for cross-checking. */
+interface Predicted {
+  labels: number[];
+  probabilities: number[][];
+}
+
+async function predictLabels(images: Uint8Array[]): Promise<Predicted> {
+  const out: Predicted = { labels: [], probabilities: [] };
   for (const img of images) {
     const r = await api.post('/predict?detect=never', img, { 'content-type': 'application/octet-stream' });
-    out.push(LABELS.indexOf(r.body.results[0].faces[0].expression.label));
+    const expression = r.body.results[0].faces[0].expression;
+    out.labels.push(LABELS.indexOf(expression.label));
+    out.probabilities.push(LABELS.map((l) => expression.probabilities[l] as number));
   }
   return out;
 }
 
-function checkReport(t: Test, body: any, yTrue: number[], yPred: number[]) {
-  const expected = classificationReport(yTrue, yPred, LABELS);
+/** Max |Δ| between /evaluate's ECE and the one computed here from /predict's probabilities. */
+const ECE_TOLERANCE = 1e-4;
+
+function checkReport(t: Test, body: any, yTrue: number[], predicted: Predicted) {
+  const expected = classificationReport(yTrue, predicted.labels, LABELS);
   t.equal(body.count, expected.count, 'count');
   t.equal(body.accuracy, expected.accuracy, 'accuracy');
   t.equal(body.macroF1, expected.macroF1, 'macro-F1');
   t.same(body.labels, [...LABELS]);
   t.same(body.perClass, expected.perClass, 'per class');
   t.same(body.confusionMatrix, expected.confusionMatrix, 'confusion matrix');
+  const ece = expectedCalibrationError(predicted.probabilities, yTrue);
+  t.ok(Math.abs(body.ece - ece) <= ECE_TOLERANCE, `ECE ${body.ece} vs ${ece} from /predict's probabilities`);
 }
 
 t.test('manifest under the data root: report, bad rows with line numbers', async (t) => {

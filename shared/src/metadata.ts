@@ -14,6 +14,27 @@ export const EvalSummary = z.object({
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
+/** Test-time augmentation built into the exported graph: `flip` averages the logits of the image and its mirror. */
+export const TTA_MODES = ['none', 'flip'] as const;
+export const TtaMode = z.enum(TTA_MODES);
+export type TtaMode = z.infer<typeof TtaMode>;
+
+/**
+ * Temperature scaling fitted by `amft export --calibrate`: the graph's probabilities are
+ * softmax(logits / temperature) (the `logits` output stays raw). ECE over ECE_BINS bins and mean
+ * negative log-likelihood on the data it was fitted on, before (T = 1) and after.
+ */
+export const Calibration = z.object({
+  temperature: z.number().positive(),
+  split: z.string(),
+  count: z.number().int().nonnegative(),
+  eceBefore: z.number().min(0).max(1),
+  eceAfter: z.number().min(0).max(1),
+  nllBefore: z.number().nonnegative(),
+  nllAfter: z.number().nonnegative(),
+});
+export type Calibration = z.infer<typeof Calibration>;
+
 /**
  * `metadata.json`, written by `amft export` beside `model.onnx` and read by the service at start.
  * The same facts are also stored in the ONNX file's metadata_props (key `amft.metadata`).
@@ -55,6 +76,10 @@ export const ModelMetadata = z.object({
       dataset: z.string(),
     })
     .optional(),
+  /** Absent in exports older than this field: no test-time augmentation. */
+  tta: TtaMode.optional(),
+  /** Absent: the probabilities are softmax(logits) (temperature 1). */
+  calibration: Calibration.optional(),
   createdAt: z.string(),
 });
 export type ModelMetadata = z.infer<typeof ModelMetadata>;

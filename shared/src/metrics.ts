@@ -15,6 +15,8 @@ export interface ClassificationReport {
   perClass: Record<string, ClassMetrics>;
   /** confusionMatrix[true][predicted] */
   confusionMatrix: number[][];
+  /** Expected calibration error of the top-class confidence (ECE_BINS equal-width bins), when probabilities were known. */
+  ece?: number;
 }
 
 /** Confusion matrix from paired true/predicted class indices: rows are true classes. */
@@ -96,6 +98,35 @@ export function softmax(values: ArrayLike<number>, offset = 0, length = values.l
   return out;
 }
 
+/** Bins of the expected calibration error: equal-width confidence bins over (0, 1]. */
+export const ECE_BINS = 15;
+
+/**
+ * Expected calibration error (Guo et al. 2017): the top-class confidence of each row is put in
+ * one of `bins` equal-width bins ((0, 1/bins], ..., ((bins-1)/bins, 1]); ECE is the mean over
+ * rows of |accuracy(bin) - mean confidence(bin)|, i.e. sum over bins of |B|/n times that gap.
+ * `probabilities[i]` is row i's distribution, `yTrue[i]` its class. 0 for no rows.
+ */
+export function expectedCalibrationError(probabilities: ReadonlyArray<ArrayLike<number>>, yTrue: ArrayLike<number>, bins: number = ECE_BINS): number {
+  if (probabilities.length !== yTrue.length) throw new Error(`${probabilities.length} probability rows for ${yTrue.length} labels`);
+  if (!(Number.isInteger(bins) && bins > 0)) throw new Error(`bins must be a positive integer, got ${bins}`);
+  const count = new Array<number>(bins).fill(0);
+  const confSum = new Array<number>(bins).fill(0);
+  const correctSum = new Array<number>(bins).fill(0);
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i];
+    const top = argmax(p);
+    const conf = p[top];
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(conf * bins) - 1));
+    count[b] += 1;
+    confSum[b] += conf;
+    if (top === yTrue[i]) correctSum[b] += 1;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b] > 0) ece += Math.abs(correctSum[b] - confSum[b]);
+  return probabilities.length > 0 ? ece / probabilities.length : 0;
+}
+
 /** A report as Markdown: summary, per-class table, confusion matrix. */
 export function reportToMarkdown(r: ClassificationReport, title = 'Evaluation'): string {
   const pct = (x: number) => (100 * x).toFixed(2);
@@ -105,6 +136,7 @@ export function reportToMarkdown(r: ClassificationReport, title = 'Evaluation'):
     `- samples: ${r.count}`,
     `- accuracy: ${pct(r.accuracy)}%`,
     `- macro-F1: ${pct(r.macroF1)}%`,
+    ...(r.ece !== undefined ? [`- expected calibration error (${ECE_BINS} bins): ${pct(r.ece)}%`] : []),
     '',
     '| class | precision | recall | F1 | support |',
     '| --- | ---: | ---: | ---: | ---: |',

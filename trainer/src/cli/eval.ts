@@ -90,7 +90,10 @@ export async function runEval(argv: string[], deps: EvalDeps = {}): Promise<void
       },
     });
     const r = evaluation.report;
-    out.write(`${r.count} samples: accuracy ${(100 * r.accuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}% -> ${files.markdown}\n`);
+    out.write(
+      `${r.count} samples: accuracy ${(100 * r.accuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%` +
+        `${r.ece !== undefined ? `, ECE ${(100 * r.ece).toFixed(2)}%` : ''} -> ${files.markdown}\n`,
+    );
   } finally {
     built.model.dispose();
   }

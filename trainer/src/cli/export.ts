@@ -2,11 +2,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EvalSummary, type ClassificationReport } from '@amft/shared';
-import { MODEL_CARD_FILE, renderModelCard } from '../export/model-card.js';
+import { CardRecipe, MODEL_CARD_FILE, renderModelCard } from '../export/model-card.js';
 import { z } from 'zod';
-import { loadTrainerCheckpoint, type CheckpointLoader } from '../export/checkpoint-loader.js';
+import { formatBadRows } from '../data/bad-rows.js';
+import { loadDataset } from '../data/load-dataset.js';
+import { loadTrainerCheckpoint, type CheckpointLoader, type LoadedForExport } from '../export/checkpoint-loader.js';
+import { prepareValSet } from '../export/onnx-val.js';
+import { tuneExport, type TuneResult } from '../export/tune-export.js';
 import { exportCheckpoint, type WrittenExport } from '../export/write-export.js';
-import { parseFlags } from './flags.js';
+import { DataFlags, dataOptions, parseFlags } from './flags.js';
 
 const USAGE = `usage: amft export --checkpoint <dir> --out <dir> [options]
 
@@ -18,6 +22,17 @@ const USAGE = `usage: amft export --checkpoint <dir> --out <dir> [options]
                             specific to this machine type, the plain export is kept as model.portable.onnx
   --quantize int8|fp16      store the weights as int8 (one scale per output channel, ~4x smaller) or
                             float16 (~2x smaller); computation stays float32 (DequantizeLinear / Cast)
+  --tta none|flip|auto      flip: the graph averages the logits of each image and its horizontal mirror;
+                            auto: flip when it gains >= 0.5 points of accuracy on --val-data (default none)
+  --calibrate               fit one temperature on --val-data (minimum NLL); probabilities = softmax(logits / T)
+  --val-data <path>         labelled data for --tta auto and --calibrate; with it the model card reports
+                            accuracy and images/s (onnxruntime) with and without TTA, and ECE before/after
+  --val-format, --val-root, --val-usage, --val-max-samples   as --format/--root/--usage/--max-samples of 'amft eval'
+  --card <file>             a JSON file with the recipe table, the command and the cost of the run, for MODEL_CARD.md
+                            ({ command, epochs, cpuHours, machine, recipe: [{ candidate, settings, epochs, cpuHours,
+                            valAccuracy, valMacroF1, chosen, notes }] })
+
+Also writes tfjs/ (model.json + weights.bin + amft.json, no optimizer state) for 'amft train --init'.
 `;
 
 const OPTIONS = {
@@ -27,6 +42,10 @@ const OPTIONS = {
   'eval-report': { type: 'string', multiple: true },
   optimize: { type: 'boolean' },
   quantize: { type: 'string' },
+  tta: { type: 'string' },
+  calibrate: { type: 'boolean' },
+  ...dataOptions('val-'),
+  card: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -37,6 +56,14 @@ const ExportFlags = z.object({
   evalReport: z.array(z.string().min(1)).default([]),
   optimize: z.boolean().default(false),
   quantize: z.enum(['int8', 'fp16']).optional(),
+  tta: z.enum(['none', 'flip', 'auto']).default('none'),
+  calibrate: z.boolean().default(false),
+  valData: DataFlags.data,
+  valFormat: DataFlags.format,
+  valRoot: DataFlags.root,
+  valUsage: DataFlags.usage,
+  valMaxSamples: DataFlags.maxSamples,
+  card: z.string().min(1).optional(),
 });
 export type ExportFlags = z.infer<typeof ExportFlags>;
 
@@ -55,7 +82,7 @@ interface EvalReportFile extends ClassificationReport {
 }
 
 /** The split an `amft eval` report is on: its recorded split or usage, else named after the evaluated data. */
-function splitName(r: EvalReportFile, path: string): string {
+function splitName(r: Pick<EvalReportFile, 'split' | 'usage' | 'data'>, path: string): string {
   if (r.split ?? r.usage) return (r.split ?? r.usage) as string;
   if (!r.data) return basename(path);
   // a file names itself (fer2013.csv); a folder is named with its parent (fer2013/val)
@@ -78,25 +105,49 @@ export function parseExportFlags(argv: string[]): ExportFlags {
   return parseFlags(argv, OPTIONS, ExportFlags);
 }
 
+/** `--card card.json`, validated; problems are named by their place in the file, not as flags. */
+async function readCard(path: string): Promise<CardRecipe> {
+  const parsed = CardRecipe.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.success) throw new Error(`--card ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** The split name of --val-data, as an eval report of the same data would name it. */
+function valSplit(f: ExportFlags): string {
+  return splitName({ data: f.valData, usage: f.valUsage }, f.valData ?? 'val');
+}
+
+/** --tta and --calibrate: decided on --val-data with the exported graphs in onnxruntime. */
+async function tune(f: ExportFlags, loaded: LoadedForExport): Promise<TuneResult> {
+  if (!f.valData) return tuneExport(loaded.model, loaded.config, { tta: f.tta, calibrate: f.calibrate });
+  const spec = loaded.config.preprocessing;
+  const data = await loadDataset({ path: f.valData, format: f.valFormat, root: f.valRoot, usage: f.valUsage, maxSamples: f.valMaxSamples, onBadRow: 'fail' }, { spec });
+  if (data.bad.length) throw new Error(`--val-data has bad rows:\n${formatBadRows(data.bad)}`);
+  const set = await prepareValSet(data.dataset, spec, loaded.config.lstm);
+  return tuneExport(loaded.model, loaded.config, { tta: f.tta, calibrate: f.calibrate, val: { set, split: valSplit(f) } });
+}
+
 /** The export behind `amft export`, for callers that want the result. */
-export async function exportWithFlags(f: ExportFlags, deps: ExportDeps = {}): Promise<WrittenExport> {
+export async function exportWithFlags(f: ExportFlags, deps: ExportDeps = {}): Promise<WrittenExport & { tuning: TuneResult }> {
   const metrics = await Promise.all(f.evalReport.map(readEvalReport));
+  const recipe = f.card ? await readCard(f.card) : undefined;
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   const loaded = await (deps.loadCheckpoint ?? loadTrainerCheckpoint)(f.checkpoint);
   try {
+    const tuning = await tune(f, loaded);
     const written = await exportCheckpoint(
       loaded.model,
       loaded.config,
       f.out,
       { ...loaded.metadata, ...(metrics.length ? { metrics } : {}), createdAt: (deps.now ?? (() => new Date()))() },
-      { name: f.name, optimize: f.optimize, quantize: f.quantize },
+      { name: f.name, optimize: f.optimize, quantize: f.quantize, tta: tuning.tta, calibration: tuning.calibration },
     );
     const reports = await Promise.all(f.evalReport.map(async (p) => {
       const r = await readReportFile(p);
       return { split: splitName(r, p), report: r };
     }));
-    await writeFile(join(f.out, MODEL_CARD_FILE), renderModelCard({ metadata: written.metadata, bytes: written.bytes, reports, trainConfig: loaded.trainConfig }));
-    return written;
+    await writeFile(join(f.out, MODEL_CARD_FILE), renderModelCard({ metadata: written.metadata, bytes: written.bytes, reports, trainConfig: loaded.trainConfig, tuning, recipe }));
+    return { ...written, tuning };
   } finally {
     loaded.model.dispose();
   }
@@ -114,6 +165,16 @@ export async function runExport(argv: string[], deps: ExportDeps = {}): Promise<
   const m = written.metadata;
   out.write(
     `${m.name}: ${m.variant}${m.io.sequence ? ' + LSTM' : ''}, ${m.totalParams.toLocaleString('en-US')} parameters, ${written.report.nodes} nodes -> ` +
-      `${written.modelPath} (${(written.bytes / 1e6).toFixed(2)} MB${f.quantize ? `, ${f.quantize} weights` : ''}${f.optimize ? ', onnxruntime-optimized' : ''}), ${written.metadataPath}\n`,
+      `${written.modelPath} (${(written.bytes / 1e6).toFixed(2)} MB${f.quantize ? `, ${f.quantize} weights` : ''}${f.optimize ? ', onnxruntime-optimized' : ''}` +
+      `${m.tta === 'flip' ? ', flip TTA' : ''}${m.calibration ? `, temperature ${m.calibration.temperature.toFixed(3)}` : ''}), ${written.metadataPath}\n`,
   );
+  const measured = written.tuning.measured;
+  if (measured) {
+    const line = (what: string, g: { accuracy: number; imagesPerSecond: number }) => `${what} ${(100 * g.accuracy).toFixed(2)}% at ${Math.round(g.imagesPerSecond)} images/s`;
+    out.write(`${measured.split} (${measured.count} images, onnxruntime): ${line('without TTA', measured.none)}; ${line('flip TTA', measured.flip)}\n`);
+  }
+  if (m.calibration) {
+    const c = m.calibration;
+    out.write(`calibration: T ${c.temperature.toFixed(3)}, ECE ${(100 * c.eceBefore).toFixed(2)}% -> ${(100 * c.eceAfter).toFixed(2)}%, NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}\n`);
+  }
 }

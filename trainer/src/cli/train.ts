@@ -7,6 +7,7 @@ import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/selec
 import { BALANCES } from '../data/class-balance.js';
 import { loadDataset, type LoadedDataset } from '../data/load-dataset.js';
 import { formatBadRows } from '../data/bad-rows.js';
+import { applyInitWeights, checkInitSource, freezeTrunk, InitError, readInitSource } from '../train/init-from.js';
 import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
 import { OPTIMIZERS, TrainConfig } from '../train/train-config.js';
 import { trainModel, type TrainResult } from '../train/train-loop.js';
@@ -39,6 +40,12 @@ model and training:
   --eval-batch-size <n>     validation batch size (default 128)
   --workers <n>             threads building augmented batches ahead of training (default 1; 0: none)
   --threads <n>             wasm backend: compute threads (the threaded wasm build; default 1)
+
+fine-tuning:
+  --init <dir>              start from the weights of an 'amft export' directory (its tfjs/) or a checkpoint
+                            directory; variant and LSTM head come from it (--variant/--lstm must agree)
+  --freeze-trunk            with --init: train the head only (fusion, attention, transformer, LSTM, classifier);
+                            the residual trunk keeps its weights and batch-norm statistics
 `;
 
 const OPTIONS = {
@@ -65,6 +72,8 @@ const OPTIONS = {
   'eval-batch-size': { type: 'string' },
   workers: { type: 'string' },
   threads: { type: 'string' },
+  init: { type: 'string' },
+  'freeze-trunk': { type: 'boolean' },
 } as const;
 
 const TrainFlags = z.object({
@@ -100,6 +109,8 @@ const TrainFlags = z.object({
   evalBatchSize: optionalInt,
   workers: optionalInt,
   threads: optionalInt,
+  init: z.string().min(1).optional(),
+  freezeTrunk: z.boolean().default(false),
 });
 
 export interface TrainDeps {
@@ -122,10 +133,13 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     return;
   }
   const f = parseFlags(argv, OPTIONS, TrainFlags);
+  if (f.freezeTrunk && !f.init) throw new InitError('--freeze-trunk needs --init (a trained trunk to keep)');
+  const init = f.init ? await readInitSource(f.init) : undefined;
+  if (init) checkInitSource(init, { variant: f.variant, lstm: f.lstm });
   const config = withFlagNames(() =>
     TrainConfig.parse({
-      variant: f.variant,
-      lstm: f.lstm,
+      variant: f.variant ?? init?.config.variant,
+      lstm: f.lstm ?? init?.config.lstm,
       epochs: f.epochs,
       batchSize: f.batchSize,
       lr: f.lr,
@@ -147,8 +161,13 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
   const log = deps.log ?? pino({ name: 'amft-train', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   const backend = await (deps.selectBackend ?? ((b, threads) => selectBackend(b, log, { wasmThreads: threads })))(f.backend, f.threads);
 
-  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm });
+  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm, config: init?.config });
   try {
+    if (init) {
+      await applyInitWeights(built.model, init);
+      const frozen = f.freezeTrunk ? freezeTrunk(built.model) : undefined;
+      log.info({ init: init.path, kind: init.kind, ...frozen }, frozen ? 'initialized from --init; trunk frozen' : 'initialized from --init');
+    }
     const spec = built.preprocessing;
     const loadOpts = { spec, storeSize: f.storeSize, cacheDir: f.cacheDir };
     const t0 = performance.now();

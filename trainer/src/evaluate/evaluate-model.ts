@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argmax, classificationReport, LABELS, type ClassificationReport, type PreprocessingSpec } from '@amft/shared';
+import { argmax, classificationReport, expectedCalibrationError, LABELS, softmax, type ClassificationReport, type PreprocessingSpec } from '@amft/shared';
 import { iterateBatches } from '../data/batch-iterator.js';
 import type { BatchWorkers } from '../data/batch-workers.js';
 import type { ImageDataset } from '../data/sample.js';
@@ -14,7 +14,8 @@ export interface Evaluation {
 
 /**
  * Runs the model over every sample in dataset order with the evaluation transform (no
- * randomness), and scores the predictions with the shared ClassificationReport code.
+ * randomness), and scores the predictions with the shared ClassificationReport code, with the
+ * expected calibration error of softmax(logits).
  */
 export async function evaluateModel(
   model: tf.LayersModel,
@@ -24,6 +25,7 @@ export async function evaluateModel(
 ): Promise<Evaluation> {
   const n = dataset.samples.length;
   const predictions = new Int32Array(n);
+  const probabilities: number[][] = [];
   let lossSum = 0;
   let offset = 0;
   for await (const batch of iterateBatches({ dataset, spec, batchSize: opts.batchSize ?? 128, workers: opts.workers })) {
@@ -33,12 +35,14 @@ export async function evaluateModel(
     const k = values.length / batch.size;
     for (let i = 0; i < batch.size; i++) {
       predictions[offset + i] = argmax(values, i * k, k);
+      probabilities.push(softmax(values, i * k, k));
       lossSum += logSumExp(values, i * k, k) - values[i * k + batch.labels[i]];
     }
     offset += batch.size;
   }
   const labels = Int32Array.from(dataset.samples, (s) => s.label);
-  return { report: classificationReport(labels, predictions, LABELS), loss: lossSum / n, predictions };
+  const report = { ...classificationReport(labels, predictions, LABELS), ece: expectedCalibrationError(probabilities, labels) };
+  return { report, loss: lossSum / n, predictions };
 }
 
 function logSumExp(v: ArrayLike<number>, offset: number, length: number): number {

@@ -10,7 +10,7 @@
  * encoder (`onnx.ModelProto.encode`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelMetadata } from '@amft/shared';
+import type { Calibration, ModelMetadata, TtaMode } from '@amft/shared';
 import type { ModelConfig } from '../model/config.js';
 import { IO_NAMES } from '../model/build-model.js';
 import { checkModel } from './checks.js';
@@ -19,6 +19,7 @@ import { ExportError, GraphBuilder, type Layout, type Shape, type TensorRef } fr
 import { PROBABILITIES, buildMetadataFor, defaultModelName, metadataProps, type ExportMetadataInput } from './metadata.js';
 import { DataType, IR_VERSION, OPSET, encodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx.js';
 import { optimizeGraph, type PassReport } from './optimize-graph.js';
+import { averageHalves, mirrorBatch, usesMirror } from './tta-graph.js';
 import { isInputLayer, topologicalCalls } from './walk.js';
 
 export interface ExportOptions {
@@ -30,6 +31,10 @@ export interface ExportOptions {
   registry?: ConverterRegistry;
   /** Skip the BatchNormalization/Pad folding passes (dead nodes and initializers are still removed). */
   noFolding?: boolean;
+  /** `flip`: the graph averages the logits of each image and its horizontal mirror (see tta-graph.ts). */
+  tta?: TtaMode;
+  /** A fitted temperature: `probabilities` = softmax(logits / temperature); `logits` stay raw. */
+  calibration?: Calibration;
 }
 
 export interface ExportReport {
@@ -151,7 +156,13 @@ function convertGraph(model: tf.LayersModel, g: GraphBuilder, registry: Converte
 export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: ExportOptions = {}): ExportResult {
   checkModelAgainstConfig(model, cfg);
   const registry = opts.registry ?? defaultRegistry();
-  const { metadata, summary } = buildMetadataFor(model, cfg, { ...opts.metadata, name: opts.name ?? opts.metadata?.name ?? defaultModelName(cfg) });
+  const { metadata, summary } = buildMetadataFor(model, cfg, {
+    ...opts.metadata,
+    name: opts.name ?? opts.metadata?.name ?? defaultModelName(cfg),
+    tta: opts.tta ?? 'none',
+    ...(opts.calibration ? { calibration: opts.calibration } : {}),
+  });
+  const mirror = usesMirror(opts.tta);
   const io = metadata.io;
   const g = new GraphBuilder();
 
@@ -161,7 +172,8 @@ export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: Expo
   const outputNames = cfg.lstm ? [IO_NAMES.logits, PROBABILITIES, IO_NAMES.frameLogits] : [IO_NAMES.logits, PROBABILITIES];
   for (const o of outputNames) g.reserve(o);
   const inputLayout: Layout = 'channels-first';
-  const graphInput: TensorRef = { name: inputName, shape: model.inputs[0].shape as Shape, layout: inputLayout };
+  const rank = model.inputs[0].shape.length;
+  const graphInput: TensorRef = { name: mirror ? mirrorBatch(g, inputName, rank) : inputName, shape: model.inputs[0].shape as Shape, layout: inputLayout };
 
   const refs = convertGraph(model, g, registry, graphInput);
 
@@ -169,18 +181,20 @@ export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: Expo
   const taken = new Set<string>();
   const wantName = (ref: TensorRef, name: string): void => {
     const producer = g.nodes.find((n) => n.output?.includes(ref.name));
-    if (producer && !taken.has(ref.name) && ref.name !== inputName) renameTensor(g.nodes, ref.name, name);
+    if (producer && !taken.has(ref.name) && ref.name !== inputName && ref.name !== graphInput.name) renameTensor(g.nodes, ref.name, name);
     else g.op('Identity', [ref.name], {}, { name });
     taken.add(name);
   };
   const outputRef = (layerName: string): TensorRef => {
     const t = model.outputs.find((o) => o.sourceLayer.name === layerName)!;
-    return refs.get(t.id)!;
+    const ref = refs.get(t.id)!;
+    return mirror ? { ...ref, name: averageHalves(g, ref.name, layerName) } : ref;
   };
   const logits = outputRef(IO_NAMES.logits);
   if (logits.layout !== 'plain' || logits.shape.length !== 2 || logits.shape[1] !== K) throw new ExportError(`logits must be [N, ${K}], got [${logits.shape}]`);
   wantName(logits, IO_NAMES.logits);
-  g.op('Softmax', [IO_NAMES.logits], { axis: 1 }, { name: PROBABILITIES });
+  const scaled = opts.calibration ? g.op('Div', [IO_NAMES.logits, g.floatConst([opts.calibration.temperature], [])], {}, { base: 'logits_over_temperature' }) : IO_NAMES.logits;
+  g.op('Softmax', [scaled], { axis: 1 }, { name: PROBABILITIES });
   if (cfg.lstm) {
     const frameLogits = outputRef(IO_NAMES.frameLogits);
     if (frameLogits.layout !== 'plain' || frameLogits.shape.length !== 3 || frameLogits.shape[2] !== K) {

@@ -22,6 +22,10 @@ export interface ExportMetadataInput {
   training?: ModelMetadata['training'];
   /** Creation time (default: now). */
   createdAt?: string | Date;
+  /** Test-time augmentation in the graph (default none). */
+  tta?: ModelMetadata['tta'];
+  /** The temperature in the graph and how it was fitted. */
+  calibration?: ModelMetadata['calibration'];
 }
 
 export type ModelIo = ModelMetadata['io'];
@@ -64,6 +68,8 @@ export function buildMetadata(cfg: ModelConfig, summary: ModelSummary, input: Ex
     flopsPerImage: summary.flopsPerImage,
     metrics: input.metrics ?? [],
     ...(input.training ? { training: input.training } : {}),
+    ...(input.tta ? { tta: input.tta } : {}),
+    ...(input.calibration ? { calibration: input.calibration } : {}),
     createdAt,
   };
   return ModelMetadata.parse(raw);

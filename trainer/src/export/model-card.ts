@@ -2,7 +2,9 @@
  * MODEL_CARD.md for an export directory: what the model is, how it was trained, and how well it
  * does, from the metadata and the `amft eval` reports given to `amft export --eval-report`.
  */
-import { reportToMarkdown, type ClassificationReport, type ModelMetadata } from '@amft/shared';
+import { ECE_BINS, reportToMarkdown, type ClassificationReport, type ModelMetadata } from '@amft/shared';
+import { z } from 'zod';
+import { TTA_AUTO_GAIN, type TuneResult } from './tune-export.js';
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
@@ -12,12 +14,45 @@ export interface CardReport {
   report: ClassificationReport;
 }
 
+/** `amft export --card card.json`: how the run was chosen and what it cost. */
+export const CardRecipe = z
+  .object({
+    /** The command that reproduces the run from scratch. */
+    command: z.string().min(1).optional(),
+    epochs: z.number().nonnegative().optional(),
+    cpuHours: z.number().nonnegative().optional(),
+    /** The machine the hours were spent on, in words. */
+    machine: z.string().optional(),
+    /** Recipe candidates compared before the run (short runs at equal CPU time). */
+    recipe: z
+      .array(
+        z
+          .object({
+            candidate: z.string().min(1),
+            settings: z.string().optional(),
+            epochs: z.number().nonnegative().optional(),
+            cpuHours: z.number().nonnegative().optional(),
+            valAccuracy: z.number().min(0).max(1).optional(),
+            valMacroF1: z.number().min(0).max(1).optional(),
+            chosen: z.boolean().optional(),
+            notes: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type CardRecipe = z.infer<typeof CardRecipe>;
+
 export interface CardInput {
   metadata: ModelMetadata;
   bytes: number;
   reports: CardReport[];
   /** Training hyperparameters, as recorded in the checkpoint. */
   trainConfig?: Record<string, unknown>;
+  /** What `amft export` measured and decided on --val-data (TTA, temperature). */
+  tuning?: TuneResult;
+  recipe?: CardRecipe;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -29,7 +64,63 @@ function duration(seconds: number): string {
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 
-export function renderModelCard({ metadata: m, bytes, reports, trainConfig }: CardInput): string {
+const opt = (x: number | undefined, f: (v: number) => string) => (x === undefined ? '' : f(x));
+
+function recipeLines(r: CardRecipe): string[] {
+  const lines: string[] = [];
+  if (r.command) lines.push('Reproduce the run from scratch:', '', '```bash', r.command, '```', '');
+  const cost = [r.epochs !== undefined ? `${r.epochs} epochs` : '', r.cpuHours !== undefined ? `${r.cpuHours.toFixed(r.cpuHours < 10 ? 2 : 1)} CPU hours` : '', r.machine ?? ''].filter(Boolean);
+  if (cost.length) lines.push(`- cost: ${cost.join(', ')}`, '');
+  if (r.recipe.length) {
+    lines.push('### Recipe candidates', '', '| candidate | settings | epochs | CPU hours | val accuracy | val macro-F1 | notes |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    for (const c of r.recipe) {
+      lines.push(
+        `| ${c.chosen ? `**${c.candidate}** (chosen)` : c.candidate} | ${c.settings ?? ''} | ${opt(c.epochs, String)} | ${opt(c.cpuHours, (h) => h.toFixed(2))} | ${opt(c.valAccuracy, pct)} | ${opt(c.valMacroF1, pct)} | ${c.notes ?? ''} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+function tuningLines(m: ModelMetadata, t: TuneResult | undefined): string[] {
+  const lines = ['## Test-time augmentation and calibration', ''];
+  lines.push(
+    m.tta === 'flip'
+      ? '- TTA: **flip** — the graph runs each image and its horizontal mirror as one batch and averages the two logits.'
+      : '- TTA: none — the graph classifies each image once.',
+  );
+  if (t?.measured) {
+    const { none, flip, split, count } = t.measured;
+    lines.push(
+      '',
+      `Measured by \`amft export\` with onnxruntime-node on ${fmt(count)} images of \`${split}\` (auto keeps flip when it gains >= ${(100 * TTA_AUTO_GAIN).toFixed(1)} points):`,
+      '',
+      '| graph | accuracy | images/s |',
+      '| --- | ---: | ---: |',
+      `| without TTA | ${pct(none.accuracy)} | ${fmt(Math.round(none.imagesPerSecond))} |`,
+      `| flip TTA | ${pct(flip.accuracy)} | ${fmt(Math.round(flip.imagesPerSecond))} |`,
+      '',
+    );
+  }
+  const c = m.calibration;
+  if (c) {
+    lines.push(
+      `- calibration: temperature **${c.temperature.toFixed(3)}** fitted on ${fmt(c.count)} images of \`${c.split}\` (minimum NLL); \`probabilities\` = softmax(logits / T), \`logits\` stay raw.`,
+      '',
+      `| | ECE (${ECE_BINS} bins) | NLL |`,
+      '| --- | ---: | ---: |',
+      `| before (T = 1) | ${pct(c.eceBefore)} | ${c.nllBefore.toFixed(4)} |`,
+      `| after (T = ${c.temperature.toFixed(3)}) | ${pct(c.eceAfter)} | ${c.nllAfter.toFixed(4)} |`,
+      '',
+    );
+  } else {
+    lines.push('- calibration: none (probabilities = softmax(logits)).', '');
+  }
+  return lines;
+}
+
+export function renderModelCard({ metadata: m, bytes, reports, trainConfig, tuning, recipe }: CardInput): string {
   const p = m.preprocessing;
   const lines = [
     `# Model card: ${m.name}`,
@@ -65,7 +156,10 @@ export function renderModelCard({ metadata: m, bytes, reports, trainConfig }: Ca
     const shown = keys.filter((k) => k in trainConfig).map((k) => `${k} ${JSON.stringify(trainConfig[k])}`);
     if (shown.length) lines.push(`- hyperparameters: ${shown.join(', ')}`);
   }
-  lines.push('', '## Evaluation', '');
+  lines.push('');
+  if (recipe) lines.push(...recipeLines(recipe));
+  lines.push(...tuningLines(m, tuning));
+  lines.push('## Evaluation', '');
   if (reports.length === 0) lines.push('No evaluation report was given to `amft export --eval-report`.', '');
   for (const { split, report } of reports) {
     lines.push(`Accuracy **${pct(report.accuracy)}**, macro-F1 **${pct(report.macroF1)}** on ${fmt(report.count)} images of \`${split}\`.`, '');

@@ -7,12 +7,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import type { ModelMetadata } from '@amft/shared';
+import type { Calibration, ModelMetadata, TtaMode } from '@amft/shared';
 import type { ModelConfig } from '../model/config.js';
 import { IO_NAMES } from '../model/build-model.js';
 import { exportToOnnx, type ExportReport } from './export-onnx.js';
 import type { ExportMetadataInput } from './metadata.js';
 import { quantizeWeights, type QuantizeMode } from './quantize.js';
+import { writeTfjsWeights } from './write-tfjs.js';
 
 export const MODEL_FILE = 'model.onnx';
 export const PORTABLE_MODEL_FILE = 'model.portable.onnx';
@@ -29,6 +30,12 @@ export interface WriteExportOptions {
   optimize?: boolean;
   /** Weight-only quantization (see quantize.ts); applied before --optimize. */
   quantize?: QuantizeMode;
+  /** Test-time augmentation in the graph (see tta-graph.ts). */
+  tta?: TtaMode;
+  /** A fitted temperature for the graph's probabilities. */
+  calibration?: Calibration;
+  /** Also write tfjs/ (TensorFlow.js weights for `amft train --init`; default true). */
+  tfjs?: boolean;
 }
 
 export interface WrittenExport {
@@ -38,6 +45,8 @@ export interface WrittenExport {
   /** Set when --optimize kept the portable model beside the optimized one. */
   portablePath?: string;
   metadata: ModelMetadata;
+  /** tfjs/ (TensorFlow.js weights), when written. */
+  tfjsDir?: string;
   /** Size of model.onnx in bytes. */
   bytes: number;
   report: ExportReport;
@@ -89,7 +98,7 @@ export async function exportCheckpoint(
   extraMetadata: ExportMetadataInput = {},
   opts: WriteExportOptions = {},
 ): Promise<WrittenExport> {
-  const exported = exportToOnnx(model, cfg, { metadata: extraMetadata, name: opts.name });
+  const exported = exportToOnnx(model, cfg, { metadata: extraMetadata, name: opts.name, tta: opts.tta, calibration: opts.calibration });
   const { metadata, report } = exported;
   const bytes = opts.quantize ? quantizeWeights(exported.bytes, opts.quantize).bytes : exported.bytes;
   await mkdir(outDir, { recursive: true });
@@ -112,5 +121,6 @@ export async function exportCheckpoint(
     await rm(portable, { force: true });
   }
   await writeFile(metadataPath, `${JSON.stringify(metadata, null, 2)}\n`);
-  return { dir: outDir, modelPath, metadataPath, ...(opts.optimize ? { portablePath: portable } : {}), metadata, bytes: size, report, ...(optimizedMaxDiff !== undefined ? { optimizedMaxDiff } : {}) };
+  const tfjsDir = opts.tfjs === false ? undefined : await writeTfjsWeights(model, cfg, outDir);
+  return { dir: outDir, modelPath, metadataPath, ...(tfjsDir ? { tfjsDir } : {}), ...(opts.optimize ? { portablePath: portable } : {}), metadata, bytes: size, report, ...(optimizedMaxDiff !== undefined ? { optimizedMaxDiff } : {}) };
 }

@@ -94,12 +94,18 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   return { dir: real, state, weights, optimizer };
 }
 
-/** Sets a freshly built model's weights from a checkpoint, by position, checking every shape. */
-export function restoreModelWeights(model: tf.LayersModel, weights: NamedTensor[]): void {
+/**
+ * Sets a freshly built model's weights from a checkpoint, checking every shape: by name when the
+ * saved names are the model's (a model saved with frozen layers lists its weights in another
+ * order: trainable ones first), else by position.
+ */
+export function restoreModelWeights(model: tf.LayersModel, saved: NamedTensor[]): void {
   const targets = model.weights;
-  if (targets.length !== weights.length) {
-    throw new Error(`checkpoint has ${weights.length} weight tensors, the model ${targets.length}: not the same architecture`);
+  if (targets.length !== saved.length) {
+    throw new Error(`checkpoint has ${saved.length} weight tensors, the model ${targets.length}: not the same architecture`);
   }
+  const byName = new Map(saved.map((w) => [w.name, w]));
+  const weights = byName.size === saved.length && targets.every((t) => byName.has(t.originalName)) ? targets.map((t) => byName.get(t.originalName)!) : saved;
   targets.forEach((t, i) => {
     if (!tf.util.arraysEqual(t.shape as number[], weights[i].tensor.shape)) {
       throw new Error(`checkpoint weight ${i} '${weights[i].name}' has shape [${weights[i].tensor.shape}], the model's '${t.originalName}' [${t.shape}]`);

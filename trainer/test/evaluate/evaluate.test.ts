@@ -52,6 +52,9 @@ t.test('evaluateModel: predictions, confusion matrix, metrics and loss are exact
   // logits: 1 at the bright pixel, -1 elsewhere
   const lse = Math.log(Math.E + 6 / Math.E);
   t.ok(Math.abs(ev.loss - (0.7 * (lse - 1) + 0.3 * (lse + 1))) < 1e-5, 'mean cross-entropy');
+  // every row's top probability is e / (e + 6/e), all in one bin: ECE = |accuracy - that|
+  const top = Math.E / (Math.E + 6 / Math.E);
+  t.ok(Math.abs(r.ece! - Math.abs(0.7 - top)) < 1e-6, `ECE ${r.ece} = |0.7 - ${top.toFixed(4)}|`);
   const again = await evaluateModel(model, dataset(PAIRS), SPEC, { batchSize: 4 });
   t.same(again.report, r, 'the batch size does not change the result');
   model.dispose();
@@ -69,6 +72,8 @@ t.test('writeReport: JSON, Markdown (the shared reportToMarkdown) and a confusio
   t.equal(json.accuracy, 0.7);
   t.equal(await readFile(files.markdown, 'utf8'), reportToMarkdown(report, 'Test split'));
   t.match(await readFile(files.markdown, 'utf8'), /accuracy: 70\.00%/);
+  t.equal(json.ece, report.ece);
+  t.match(await readFile(files.markdown, 'utf8'), /expected calibration error \(15 bins\): 14\.8\d%/);
 
   const { data, info } = await sharp(files.png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   t.same([info.width, info.height], [110 + 7 * 64 + 20, 70 + 7 * 64 + 20]);

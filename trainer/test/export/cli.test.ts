@@ -38,7 +38,7 @@ t.test('flags: required --checkpoint and --out, --quantize values, unknown flags
   t.throws(() => parseExportFlags(['--out', 'x']), ZodError);
   t.throws(() => parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--quantize', 'int4']), ZodError);
   t.throws(() => parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--frobnicate']), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
-  t.same(parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--optimize', '--name', 'm']), { checkpoint: 'c', out: 'o', optimize: true, name: 'm', evalReport: [] });
+  t.same(parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--optimize', '--name', 'm']), { checkpoint: 'c', out: 'o', optimize: true, name: 'm', evalReport: [], tta: 'none', calibrate: false });
   let help = '';
   await runExport(['--help'], { out: { write: (s: string) => (help += s) } });
   t.match(help, /--checkpoint <dir>/);

@@ -1,6 +1,8 @@
 /**
- * POST /evaluate: accuracy, macro-F1, per-class metrics and the confusion matrix of the loaded
- * model on a labeled set, computed by the shared `classificationReport`.
+ * POST /evaluate: accuracy, macro-F1, per-class metrics, the confusion matrix and the expected
+ * calibration error of the loaded model on a labeled set, computed by the shared
+ * `classificationReport` and `expectedCalibrationError` (of the probabilities the model serves,
+ * so a calibrated export is measured as calibrated).
  *
  * The set is a CSV, one of:
  * - `path,label`: each path names an image uploaded as a file part of the same multipart
@@ -22,7 +24,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { LABELS, argmax, classificationReport, parseLabel } from '@amft/shared';
+import { LABELS, argmax, classificationReport, expectedCalibrationError, parseLabel } from '@amft/shared';
 import type { Config } from '../../config.js';
 import {
   BadCsvError,
@@ -199,6 +201,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
     // Second pass: decode and crop a chunk of rows, classify its crops together, repeat.
     const yTrue: number[] = [];
     const yPred: number[] = [];
+    const yProb: Array<ArrayLike<number>> = [];
     const t0 = performance.now();
     const chunkRows = Math.min(CHUNK_ROWS, config.maxQueue); // a chunk must fit in the queue
     for (let i = 0; i < jobs.length; i += chunkRows) {
@@ -222,12 +225,14 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
       ok.forEach((d, k) => {
         yTrue.push(d.job.label);
         yPred.push(argmax(probs[k]));
+        yProb.push(probs[k]);
       });
     }
     badRows.sort((a, b) => a.line - b.line);
     const report = classificationReport(yTrue, yPred, LABELS);
     return {
       ...report,
+      ece: expectedCalibrationError(yProb, yTrue),
       badRows,
       badRowCount,
       model: { name: model.metadata.name, variant: model.metadata.variant, provider: model.session.provider },

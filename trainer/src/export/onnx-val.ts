@@ -1,0 +1,89 @@
+/**
+ * Runs exported ONNX graphs over a labelled set with onnxruntime-node, as a consumer of the
+ * export would: the deterministic evaluation transform and the shared normalization, images
+ * channels-first (a clip of one frame for the LSTM export). Used by `amft export` to decide
+ * `--tta auto`, to fit the temperature, and to measure images/s of the graphs it writes.
+ */
+import * as ort from 'onnxruntime-node';
+import { argmax, type PreprocessingSpec } from '@amft/shared';
+import { iterateBatches } from '../data/batch-iterator.js';
+import type { ImageDataset } from '../data/sample.js';
+import { IO_NAMES } from '../model/build-model.js';
+
+export interface ValBatch {
+  data: Float32Array;
+  dims: number[];
+  labels: Int32Array;
+}
+
+export interface ValSet {
+  batches: ValBatch[];
+  labels: Int32Array;
+  /** The graph input the batches are shaped for. */
+  input: string;
+}
+
+export interface ValRun {
+  /** [n, K] logits, row-major, in dataset order. */
+  logits: Float32Array;
+  accuracy: number;
+  /** Images per second of session.run alone (batch of ValSet's batch size, one session). */
+  imagesPerSecond: number;
+}
+
+/** NHWC pixels -> NCHW. */
+function toChannelsFirst(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        for (let ch = 0; ch < c; ch++) out[((i * c + ch) * h + y) * w + xx] = x[((i * h + y) * w + xx) * c + ch];
+      }
+    }
+  }
+  return out;
+}
+
+/** Builds every batch once (evaluation transform), ready for any number of graphs. */
+export async function prepareValSet(dataset: ImageDataset, spec: PreprocessingSpec, lstm: boolean, batchSize = 64): Promise<ValSet> {
+  const { height: h, width: w, channels: c } = spec;
+  const batches: ValBatch[] = [];
+  for await (const b of iterateBatches({ dataset, spec, batchSize })) {
+    const data = toChannelsFirst(b.x, b.size, h, w, c);
+    batches.push({ data, dims: lstm ? [b.size, 1, c, h, w] : [b.size, c, h, w], labels: b.labels });
+  }
+  const labels = Int32Array.from(dataset.samples, (s) => s.label);
+  return { batches, labels, input: lstm ? IO_NAMES.sequenceInput : IO_NAMES.input };
+}
+
+/** Runs `model` (ONNX bytes) over the set: logits, accuracy, images/s. */
+export async function runOnValSet(model: Uint8Array, set: ValSet, opts: { threads?: number } = {}): Promise<ValRun> {
+  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? 0, logSeverityLevel: 3 });
+  try {
+    const n = set.labels.length;
+    let k = 0;
+    let logits = new Float32Array(0);
+    let offset = 0;
+    let seconds = 0;
+    let correct = 0;
+    const first = set.batches[0];
+    if (first) await session.run({ [set.input]: new ort.Tensor('float32', first.data, first.dims) }, [IO_NAMES.logits]); // warm-up, untimed
+    for (const b of set.batches) {
+      const feed = { [set.input]: new ort.Tensor('float32', b.data, b.dims) };
+      const t0 = performance.now();
+      const out = await session.run(feed, [IO_NAMES.logits]);
+      seconds += (performance.now() - t0) / 1000;
+      const values = out[IO_NAMES.logits].data as Float32Array;
+      if (k === 0) {
+        k = values.length / b.labels.length;
+        logits = new Float32Array(n * k);
+      }
+      logits.set(values, offset * k);
+      for (let i = 0; i < b.labels.length; i++) if (argmax(values, i * k, k) === b.labels[i]) correct++;
+      offset += b.labels.length;
+    }
+    return { logits, accuracy: n > 0 ? correct / n : 0, imagesPerSecond: seconds > 0 ? n / seconds : 0 };
+  } finally {
+    await session.release();
+  }
+}

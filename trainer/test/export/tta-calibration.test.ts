@@ -1,0 +1,211 @@
+/**
+ * `--tta flip` and `--calibrate`: the flip graph computes the mean of the TensorFlow.js logits of
+ * each image and its mirror (lite, with and without the LSTM head); the calibrated graph's
+ * probabilities are softmax(logits / T) with raw logits; the temperature fit recovers a known
+ * temperature; `amft export --tta auto --calibrate --val-data ... --card ...` decides on the
+ * data, records it in metadata.json and the model card, and writes tfjs/.
+ */
+import t from 'tap';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { LABELS, ModelMetadata, expectedCalibrationError } from '@amft/shared';
+import { buildModel, IO_NAMES } from '../../src/model/index.js';
+import { exportToOnnx, type CheckpointLoader } from '../../src/export/index.js';
+import { calibrate, fitTemperature, meanNll, scaledProbabilities } from '../../src/export/calibrate.js';
+import { TTA_AUTO_GAIN, chooseTta } from '../../src/export/tune-export.js';
+import { exportWithFlags, parseExportFlags } from '../../src/cli/export.js';
+import { randomInput, smallConfig } from '../model/helpers.js';
+import { tempDir, writeImage } from '../data/fixtures.js';
+import { Rng, maxAbsDiff, openSession, randomizeWeights, runSession, softmaxRows, structureProblems } from './helpers.js';
+
+/** Max |Δ| between the flip graph's logits in onnxruntime and the mean of the two TensorFlow.js predictions. */
+const TTA_LOGIT_TOLERANCE = 1e-4;
+/** Max |Δ| between the calibrated graph's probabilities and softmax(logits / T) computed here. */
+const PROBABILITY_TOLERANCE = 1e-6;
+const K = LABELS.length;
+
+t.before(() => tf.setBackend('cpu'));
+
+/** tfjs reference: mean of the logits of x and of x mirrored on W. */
+function tfjsFlipMean(model: tf.LayersModel, x: tf.Tensor, lstm: boolean): { logits: Float32Array; frameLogits?: Float32Array } {
+  return tf.tidy(() => {
+    const wAxis = lstm ? 3 : 2;
+    const run = (input: tf.Tensor) => {
+      const out = model.predict(input) as tf.Tensor | tf.Tensor[];
+      return Array.isArray(out) ? out : [out];
+    };
+    const a = run(x);
+    const b = run(tf.reverse(x, wAxis));
+    const mean = a.map((t, i) => tf.mul(tf.add(t, b[i]), 0.5).dataSync() as Float32Array);
+    return { logits: mean[0], frameLogits: mean[1] };
+  });
+}
+
+for (const lstm of [false, true]) {
+  t.test(`flip TTA in the graph: lite${lstm ? '+lstm' : ''} matches the mean of the tfjs predictions`, async (t) => {
+    const cfg = smallConfig('lite', lstm);
+    const model = buildModel(cfg);
+    randomizeWeights(model, 77, randomInput(cfg, 2, lstm ? 2 : undefined, 7));
+    const flip = exportToOnnx(model, cfg, { tta: 'flip', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+    const plain = exportToOnnx(model, cfg, { metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+    for (const [what, problems] of Object.entries(structureProblems(flip.bytes))) t.same(problems, [], what);
+    t.equal(flip.metadata.tta, 'flip');
+    t.equal(plain.metadata.tta, 'none');
+    t.ok(flip.report.ops.Slice >= 1 && flip.report.ops.Split >= 1, `mirror and split are in the graph (${JSON.stringify(flip.report.ops)})`);
+    const sFlip = await openSession(flip.bytes);
+    const sPlain = await openSession(plain.bytes);
+    const input = lstm ? IO_NAMES.sequenceInput : IO_NAMES.input;
+    for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
+      const x = randomInput(cfg, shape[0], shape[1], 11 + shape[0]);
+      const got = await runSession(sFlip, input, x);
+      const want = tfjsFlipMean(model, x, lstm);
+      const d = maxAbsDiff(got.logits.data, want.logits);
+      t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
+      t.same(got.logits.dims, [shape[0], K]);
+      t.ok(maxAbsDiff(got.probabilities.data, softmaxRows(got.logits.data, K)) <= PROBABILITY_TOLERANCE, 'probabilities = softmax(logits)');
+      if (lstm) {
+        t.same(got.frame_logits.dims, [shape[0], shape[1], K]);
+        t.ok(maxAbsDiff(got.frame_logits.data, want.frameLogits!) <= TTA_LOGIT_TOLERANCE, 'frame logits are averaged too');
+      }
+      const p = await runSession(sPlain, input, x);
+      t.ok(maxAbsDiff(p.logits.data, got.logits.data) > 1e-3, 'the flip graph differs from the plain one (the test could fail)');
+      x.dispose();
+    }
+    await sFlip.release();
+    await sPlain.release();
+    model.dispose();
+  });
+}
+
+t.test('temperature in the graph: probabilities = softmax(logits / T), logits raw', async (t) => {
+  const cfg = smallConfig('lite', false);
+  const model = buildModel(cfg);
+  randomizeWeights(model, 3, randomInput(cfg, 2, undefined, 3));
+  const calibration = { temperature: 2.5, split: 'x', count: 1, eceBefore: 0.2, eceAfter: 0.05, nllBefore: 1.5, nllAfter: 1.2 };
+  const cal = exportToOnnx(model, cfg, { calibration, metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+  const plain = exportToOnnx(model, cfg, { metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+  t.same(cal.metadata.calibration, calibration);
+  for (const [what, problems] of Object.entries(structureProblems(cal.bytes))) t.same(problems, [], what);
+  const x = randomInput(cfg, 3, undefined, 5);
+  const a = await runSession(await openSession(cal.bytes), 'input', x);
+  const b = await runSession(await openSession(plain.bytes), 'input', x);
+  t.ok(maxAbsDiff(a.logits.data, b.logits.data) <= 1e-6, 'logits are not scaled');
+  const scaled = softmaxRows(a.logits.data.map((v) => v / 2.5), K);
+  t.ok(maxAbsDiff(a.probabilities.data, scaled) <= PROBABILITY_TOLERANCE, 'probabilities are softmax(logits / 2.5)');
+  t.ok(maxAbsDiff(a.probabilities.data, b.probabilities.data) > 1e-3, 'and not softmax(logits)');
+  x.dispose();
+  model.dispose();
+});
+
+t.test('fitTemperature recovers the temperature that generated the labels; ECE drops', async (t) => {
+  const rng = new Rng(21);
+  const n = 6000;
+  const k = 5;
+  const trueT = 2.2;
+  const logits = new Float32Array(n * k);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) logits[i * k + j] = 3 * rng.normal();
+    // labels drawn from softmax(logits / trueT): the raw logits are over-confident by trueT
+    const p = scaledProbabilities(logits.subarray(i * k, (i + 1) * k), k, trueT)[0];
+    let u = rng.uniform(0, 1);
+    let c = 0;
+    while (c < k - 1 && u > p[c]) u -= p[c++];
+    labels[i] = c;
+  }
+  const fit = calibrate(logits, labels, k);
+  t.ok(Math.abs(fit.temperature - trueT) < 0.15, `fitted T ${fit.temperature.toFixed(3)} vs ${trueT}`);
+  t.ok(fit.nllAfter < fit.nllBefore, `NLL ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}`);
+  t.ok(fit.eceAfter < fit.eceBefore / 2, `ECE ${fit.eceBefore.toFixed(4)} -> ${fit.eceAfter.toFixed(4)}`);
+  t.equal(fit.eceBefore, expectedCalibrationError(scaledProbabilities(logits, k), labels));
+  // the minimum: NLL is higher a little to either side
+  t.ok(meanNll(logits, labels, k, fit.temperature * 1.05) > fit.nllAfter && meanNll(logits, labels, k, fit.temperature / 1.05) > fit.nllAfter);
+  t.throws(() => fitTemperature(new Float32Array(0), new Int32Array(0), k), /no samples/);
+  t.throws(() => meanNll(new Float32Array(7), new Int32Array(1), 5), /do not form rows/);
+});
+
+t.test('--tta auto keeps flip exactly when it gains >= 0.5 points', async (t) => {
+  t.equal(TTA_AUTO_GAIN, 0.005);
+  t.equal(chooseTta('auto', 0.6, 0.605), 'flip', '+0.5 points');
+  t.equal(chooseTta('auto', 0.5692, 0.5848), 'flip', '+1.56 points');
+  t.equal(chooseTta('auto', 0.6, 0.6049), 'none', '+0.49 points');
+  t.equal(chooseTta('auto', 0.6, 0.59), 'none', 'a loss');
+  t.equal(chooseTta('flip', 0.6, 0.5), 'flip', 'flip is kept when asked for');
+  t.equal(chooseTta('none', 0.5, 0.6), 'none', 'none is kept when asked for');
+});
+
+t.test('amft export --tta auto --calibrate --val-data --card: decided on the data, recorded, written', async (t) => {
+  const dir = await tempDir(t, 'amft-tta-');
+  const cfg = smallConfig('lite', false);
+  const loader: CheckpointLoader = async () => {
+    const model = buildModel(cfg);
+    randomizeWeights(model, 5, randomInput(cfg, 2, undefined, 5));
+    return { model, config: cfg, metadata: { training: { backend: 'cpu', epochs: 3, seconds: 60, dataset: 'made' } } };
+  };
+  // a labelled folder made here: 3 images per class, 48x48, a bright square off-centre (so mirrors differ)
+  const val = join(dir, 'val');
+  await Promise.all(LABELS.flatMap((label, c) => [0, 1, 2].map((i) => writeImage(join(val, label, `${i}.png`), 20 + 30 * c + 7 * i, { size: 48 }))));
+  const card = join(dir, 'card.json');
+  await writeFile(
+    card,
+    JSON.stringify({
+      command: 'node trainer/dist/cli.js train --variant lite --epochs 30',
+      epochs: 30,
+      cpuHours: 6.5,
+      recipe: [
+        { candidate: 'baseline', settings: 'flip, crop', epochs: 2, cpuHours: 0.5, valAccuracy: 0.41, valMacroF1: 0.3 },
+        { candidate: 'erasing', settings: '+ random erasing', epochs: 2, cpuHours: 0.5, valAccuracy: 0.44, valMacroF1: 0.33, chosen: true },
+      ],
+    }),
+  );
+  const out = join(dir, 'model');
+  const f = parseExportFlags(['--checkpoint', 'c', '--out', out, '--tta', 'auto', '--calibrate', '--val-data', val, '--card', card]);
+  const written = await exportWithFlags(f, { loadCheckpoint: loader, now: () => new Date('2025-06-01T00:00:00.000Z') });
+  const measured = written.tuning.measured!;
+  t.equal(measured.count, 21);
+  const expected = measured.flip.accuracy - measured.none.accuracy >= TTA_AUTO_GAIN ? 'flip' : 'none';
+  const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));
+  t.equal(metadata.tta, expected, `auto chose ${expected} (none ${measured.none.accuracy}, flip ${measured.flip.accuracy})`);
+  t.ok(measured.none.imagesPerSecond > 0 && measured.flip.imagesPerSecond > 0);
+  const c = metadata.calibration!;
+  t.ok(c.temperature > 0 && c.count === 21 && c.split === `${basename(dir)}/val`, `calibration ${JSON.stringify(c)}`);
+  t.ok(c.nllAfter <= c.nllBefore + 1e-9, 'the fitted temperature does not raise the NLL');
+  // the written graph applies that temperature
+  const session = await openSession(new Uint8Array(await readFile(join(out, 'model.onnx'))));
+  const x = randomInput(cfg, 2, undefined, 8);
+  const res = await runSession(session, 'input', x);
+  t.ok(maxAbsDiff(res.probabilities.data, softmaxRows(res.logits.data.map((v) => v / c.temperature), K)) <= PROBABILITY_TOLERANCE);
+  await session.release();
+  x.dispose();
+  const md = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
+  t.match(md, /\| without TTA \| \d+\.\d\d% \| [\d,]+ \|/);
+  t.match(md, /\| flip TTA \| \d+\.\d\d% \| [\d,]+ \|/);
+  t.match(md, /\| before \(T = 1\) \| \d+\.\d\d% \|/);
+  t.match(md, /\*\*erasing\*\* \(chosen\) \| \+ random erasing \| 2 \| 0\.50 \| 44\.00% \| 33\.00%/);
+  t.match(md, /node trainer\/dist\/cli\.js train --variant lite --epochs 30/);
+  t.match(md, /30 epochs, 6\.50 CPU hours/);
+  t.ok((await stat(join(out, 'tfjs', 'model.json'))).isFile() && (await stat(join(out, 'tfjs', 'weights.bin'))).isFile(), 'tfjs/ is written');
+  const modelJson = JSON.parse(await readFile(join(out, 'tfjs', 'model.json'), 'utf8')) as Record<string, unknown>;
+  t.notOk('trainingConfig' in modelJson, 'no optimizer or training state in tfjs/');
+});
+
+t.test('--tta auto and --calibrate without --val-data, and a bad --card, are refused', async (t) => {
+  const loader: CheckpointLoader = async () => ({ model: buildModel(smallConfig('lite', false)), config: smallConfig('lite', false) });
+  await t.rejects(exportWithFlags(parseExportFlags(['--checkpoint', 'c', '--out', '/nonexistent/x', '--calibrate']), { loadCheckpoint: loader }), /--calibrate needs --val-data/);
+  await t.rejects(exportWithFlags(parseExportFlags(['--checkpoint', 'c', '--out', '/nonexistent/x', '--tta', 'auto']), { loadCheckpoint: loader }), /--tta auto needs --val-data/);
+  t.throws(() => parseExportFlags(['--checkpoint', 'c', '--out', 'o', '--tta', 'rotate']));
+  const dir = await tempDir(t, 'amft-card-');
+  await writeFile(join(dir, 'card.json'), JSON.stringify({ recipe: [{ candidate: 'x', valAccuracy: 3 }] }));
+  await t.rejects(exportWithFlags(parseExportFlags(['--checkpoint', 'c', '--out', join(dir, 'o'), '--card', join(dir, 'card.json')]), { loadCheckpoint: loader }), /valAccuracy/);
+});
+
+t.test('metadata.json written before tta/calibration existed still loads', async (t) => {
+  // the bundled model's metadata without the new fields (as the interim model was exported)
+  const { tta: _tta, calibration: _calibration, ...old } = JSON.parse(await readFile(new URL('../../../models/default/metadata.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const parsed = ModelMetadata.parse(old);
+  t.equal(parsed.tta, undefined);
+  t.equal(parsed.calibration, undefined);
+  t.throws(() => ModelMetadata.parse({ ...old, tta: 'rotate' }), /tta/);
+  t.throws(() => ModelMetadata.parse({ ...old, calibration: { temperature: 0 } }), /calibration/);
+});
