@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The default model's training run, resumable from the repository.
+#
+#   scripts/default-run.sh command    print the exact training command (the recipe, from scratch)
+#   scripts/default-run.sh start      build, restore training/default into runs/default if needed,
+#                                     then start (or resume) the run in the background
+#   scripts/default-run.sh stop       stop it (SIGTERM: it saves a checkpoint and exits; resumes exactly)
+#   scripts/default-run.sh snapshot   copy the run's last/best checkpoints and metrics into
+#                                     training/default (the one tracked copy, replaced in place)
+#   scripts/default-run.sh status     the last progress line and the epochs finished
+#
+# The run lives in runs/default (ignored); training/default is what the repository keeps of it:
+# checkpoints/last (weights, optimizer, schedule position, RNG state) and checkpoints/best, and
+# metrics.jsonl. A session on a new machine runs `start`, which resumes from there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN=runs/default
+KEEP=training/default
+LOG=runs/default.log
+# The recipe. Changing anything but --epochs makes --resume refuse the checkpoint.
+ARGS=(--data ../shared/data/fer2013/train --val-data ../shared/data/fer2013/val
+  --variant lite --epochs 40 --balance sqrt-weighted --threads 2 --save-every 200 --out "$RUN")
+EXTRA=(${AMFT_TRAIN_EXTRA:-})
+
+pid_of_run() { pgrep -f "cli.js train .*--out $RUN" || true; }
+
+case "${1:-}" in
+  command)
+    echo "node trainer/dist/cli.js train ${ARGS[*]}"
+    ;;
+  start)
+    if [ -n "$(pid_of_run)" ]; then echo "already running: pid $(pid_of_run)"; exit 0; fi
+    [ -f trainer/dist/cli.js ] || npx tsc -b
+    mkdir -p "$RUN/checkpoints"
+    if [ ! -f "$RUN/checkpoints/last/state.json" ] && [ -f "$KEEP/checkpoints/last/state.json" ]; then
+      cp -r "$KEEP/checkpoints/last" "$RUN/checkpoints/last"
+      [ -d "$KEEP/checkpoints/best" ] && cp -r "$KEEP/checkpoints/best" "$RUN/checkpoints/best"
+      [ -f "$KEEP/metrics.jsonl" ] && cp "$KEEP/metrics.jsonl" "$RUN/metrics.jsonl"
+      echo "restored $RUN from $KEEP"
+    fi
+    RESUME=()
+    [ -f "$RUN/checkpoints/last/state.json" ] && RESUME=(--resume)
+    nohup node trainer/dist/cli.js train "${ARGS[@]}" "${RESUME[@]}" "${EXTRA[@]}" >>"$LOG" 2>&1 &
+    echo "started pid $! ${RESUME[*]} (log: $LOG)"
+    ;;
+  stop)
+    pid=$(pid_of_run)
+    [ -n "$pid" ] || { echo "not running"; exit 0; }
+    kill -TERM $pid
+    while kill -0 $pid 2>/dev/null; do sleep 1; done
+    echo "stopped (checkpoint saved)"
+    ;;
+  snapshot)
+    [ -f "$RUN/checkpoints/last/state.json" ] || { echo "no checkpoint in $RUN"; exit 1; }
+    mkdir -p "$KEEP/checkpoints"
+    for c in last best; do
+      [ -d "$RUN/checkpoints/$c" ] || continue
+      rm -rf "$KEEP/checkpoints/$c.new" && cp -r "$RUN/checkpoints/$c" "$KEEP/checkpoints/$c.new"
+      rm -rf "$KEEP/checkpoints/$c" && mv "$KEEP/checkpoints/$c.new" "$KEEP/checkpoints/$c"
+    done
+    cp "$RUN/metrics.jsonl" "$KEEP/metrics.jsonl"
+    node -e 'const s=require("./'"$KEEP"'/checkpoints/last/state.json");const h=s.history.at(-1);console.log(`snapshot: step ${s.globalStep}, epoch ${s.epoch} batch ${s.batch}; last finished epoch ${h?h.epoch:"-"} val ${h&&h.valAccuracy!=null?(h.valAccuracy*100).toFixed(2)+"%":"-"}`)'
+    du -sh "$KEEP"
+    ;;
+  status)
+    tail -n 1 "$LOG" || true
+    [ -f "$RUN/metrics.jsonl" ] && grep '"valAccuracy"' "$RUN/metrics.jsonl" | tail -n 3 || true
+    ;;
+  *)
+    sed -n '2,14p' "$0"; exit 2 ;;
+esac
