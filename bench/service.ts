@@ -13,9 +13,7 @@
 // - group-4k: a composed 4096x3072 photo with twelve faces of 40-400 px, 1 client.
 // For each case: images/s, p50/p99 latency, the mean batch the service formed, its event-loop
 // delay and its CPU use (both from its /metrics).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +26,11 @@ import { Classifier } from '../services/src/pipeline/infer.js';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { parseProm, promValue } from '../services/test/fixtures/prometheus.js';
 import { ASTRONAUT, FER2013 } from '../test/shared-data.js';
+import { writeReport } from './report.js';
+import { startService as startBuiltService } from './service-process.js';
 import { group4k, tenFaces } from './photos.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const SERVER = join(REPO, 'services', 'dist', 'server.js');
 const FER_VAL = join(FER2013, 'val');
 /** prom-client samples the event loop every 10 ms; its delay figures include that interval. */
 const EL_INTERVAL_MS = 10;
@@ -115,43 +114,6 @@ async function modelOnly(dir: string, batches: number[]): Promise<{ figures: Mod
 }
 
 // ---- the service ----
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startService(modelDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (!existsSync(SERVER)) throw new Error(`${SERVER} is not built: run npm run build`);
-  const port = await freePort();
-  // Logs at the default level go to /dev/null: the service pays for logging as deployed.
-  const child = spawn(process.execPath, [SERVER, '--host', '127.0.0.1', '--port', String(port), '--model-dir', modelDir, ...serverArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => stderr.push(String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}): ${stderr.join('')}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > end) throw new Error('the service did not become ready in 120 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 async function faceCrops(): Promise<{ bodies: Buffer[]; source: string }> {
   if (existsSync(FER_VAL)) {
@@ -285,7 +247,7 @@ async function main(): Promise<void> {
   ];
   const sources: string[] = [];
   if (cases.some(([k]) => only.has(k))) {
-    const svc = await startService(dir);
+    const svc = await startBuiltService(dir, serverArgs);
     try {
       for (const [kind, path, make, caseClients] of cases) {
         if (!only.has(kind)) continue;
@@ -336,11 +298,7 @@ async function main(): Promise<void> {
   }
   lines.push('');
 
-  const text = lines.join('\n');
-  process.stdout.write(`${text}\n`);
-  mkdirSync(join(flags.out, '..'), { recursive: true });
-  writeFileSync(flags.out, text);
-  log(`written to ${flags.out}`);
+  writeReport(lines, flags.out);
 }
 
 await main();

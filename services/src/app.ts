@@ -9,8 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { NotFoundError, toClientError } from './errors.js';
+import { FileTooLargeError, NotFoundError, SecretInQueryError, toClientError } from './errors.js';
+import { clientErrorHandler, lingerAfterAnswer } from './http/client-error.js';
+import { redactUrl, secretParam } from './http/secrets-in-url.js';
 import authPlugin from './plugins/auth.js';
+import deadlinePlugin from './plugins/deadline.js';
 import bodyPlugin from './plugins/body.js';
 import metricsPlugin from './plugins/metrics.js';
 import ferPlugin from './plugins/fer.js';
@@ -49,13 +52,23 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     forceCloseConnections: 'idle',
     pluginTimeout: 120_000,
     requestTimeout: config.requestTimeoutMs,
+    clientErrorHandler,
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, body } = toClientError(err, req.headers['content-type']);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    // A raw image body over --max-file-bytes is the same limit as an image part: the same error.
+    const rawImage = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && /^(image\/|application\/octet-stream)/i.test(req.headers['content-type'] ?? '');
+    const { status, body } = toClientError(rawImage ? new FileTooLargeError(config.maxFileBytes) : err, req.headers['content-type']);
+    // A 503 (busy, closing, deadline) is the service working as meant: no stack to log.
+    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed');
+    else if (status === 503) req.log.warn({ code: body.error }, 'request refused: unavailable');
     else req.log.info({ code: body.error, message: body.message }, 'request refused');
     if (status === 503) reply.header('retry-after', '1');
+    // Refused before its body was read (a limit passed while streaming): the rest is not read.
+    if (!req.raw.complete) {
+      reply.header('connection', 'close');
+      lingerAfterAnswer(req.raw);
+    }
     if (status === 401) reply.header('www-authenticate', req.headers.authorization === undefined ? 'Bearer realm="fer"' : 'Bearer realm="fer", error="invalid_token"');
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
@@ -65,11 +78,14 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+    const secret = secretParam(req.url);
+    if (secret !== undefined) throw new SecretInQueryError(JSON.stringify(secret.slice(0, 40)));
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remoteAddress: req.ip }, 'request completed');
+    req.log.info({ method: req.method, url: redactUrl(req.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remoteAddress: req.ip }, 'request completed');
   });
 
+  await app.register(deadlinePlugin, { config });
   await app.register(authPlugin, { config });
   await app.register(metricsPlugin, { config });
   await app.register(bodyPlugin, { config });

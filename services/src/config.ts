@@ -67,12 +67,26 @@ export const ConfigSchema = z
     maxFiles: int(1, 10_000).default(16),
     /** Bytes per image file or raw image body. */
     maxFileBytes: int(1).default(10 * MiB),
-    /** Decoded pixels per image (width x height): guards against decompression bombs. */
+    /** Decoded pixels per image (width x height), from the header before decoding: guards against decompression bombs. */
     maxPixels: int(1).default(25_000_000),
+    /** Longest side of an image, in pixels, from the header. */
+    maxSide: int(1).default(10_000),
+    /** Longest side / shortest side of an image, from the header (a 1 x 24,000,000 strip costs seconds to decode). */
+    maxAspect: z.coerce.number().min(1).default(10),
+    /** Decoded pixels of all the images of one request (one /evaluate chunk); more is refused with 413. */
+    maxRequestPixels: int(1).default(64_000_000),
+    /**
+     * Decoded pixels of the images being decoded at once, over all requests: a request whose
+     * images do not fit waits (until its deadline) for others to finish. Bounds the memory that
+     * decoding takes: 3 bytes per pixel, plus the codec's own buffers.
+     */
+    maxInflightPixels: int(1).default(64_000_000),
     /** Frames per /predict-sequence request. */
     maxFrames: int(1, 10_000).default(64),
-    /** Bytes of a /predict-sequence JSON body (base64 frames). */
+    /** Bytes of a /predict-sequence request (multipart frames or a JSON body of base64 frames). */
     maxSequenceBytes: int(1).default(64 * MiB),
+    /** Bytes of a multipart /evaluate request (CSV and images together). */
+    maxEvalBytes: int(1).default(256 * MiB),
     /** Rows per /evaluate CSV. */
     maxEvalRows: int(1).default(20_000),
     /** Image files uploaded with one /evaluate CSV. */
@@ -90,17 +104,28 @@ export const ConfigSchema = z
     maxQueueDelayMs: z.coerce.number().min(0).max(10_000).default(0),
     /** Dynamic batcher: faces waiting at most; more are refused with 503. */
     maxQueue: int(1).default(2048),
-    /** Images being decoded, detected and cropped at once, over all requests; more are refused with 503. */
+    /** Images being decoded, detected and cropped at once, over all requests; a request admitted whole. */
     maxPreprocessQueue: int(1).default(512),
+    /** Images of the requests waiting their turn (whole) to be admitted; beyond it a request is refused at once with 503. */
+    maxWaitingImages: int(0).default(1024),
     /** Minimum BlazeFace score of a face. */
     minFaceScore: z.coerce.number().min(0).max(1).default(0.5),
     /** Weight of the newest frame in the exponential moving average of /predict-sequence. */
     emaAlpha: z.coerce.number().gt(0).max(1).default(0.5),
     /** Warm up on start (one inference per batch size 1, 2, 4, ..., max-batch) before /readyz reports ready. */
     warmup: bool.default(true),
-    /** How long a graceful close may take before the process exits anyway, in ms. */
+    /** How long a graceful close may take before the process exits anyway (non-zero), in ms. */
     shutdownTimeoutMs: int(0).default(10_000),
-    /** Time a client has to send a whole request, in ms (0: no limit). */
+    /**
+     * On SIGTERM, how long to keep accepting (with /readyz 503 and other routes 503) before the
+     * listener closes, in ms, so a load balancer sees the drain; part of --shutdown-timeout-ms.
+     */
+    drainDelayMs: int(0).default(0),
+    /**
+     * Deadline of a request, from its arrival to its answer, in ms (0: none): past it the client
+     * gets 503 FER_ERR_DEADLINE and the request's remaining work is cancelled. Also the time a
+     * client has to send the whole request.
+     */
     requestTimeoutMs: int(0).default(120_000),
   })
   .strict();

@@ -13,17 +13,27 @@ export const TooManyFramesError = createError<'FER_ERR_TOO_MANY_FRAMES', 413, [n
 export const TooManyRowsError = createError<'FER_ERR_TOO_MANY_ROWS', 413, [number]>('FER_ERR_TOO_MANY_ROWS', 'too many CSV rows: at most %d per evaluation', 413);
 export const FileTooLargeError = createError<'FER_ERR_FILE_TOO_LARGE', 413, [number]>('FER_ERR_FILE_TOO_LARGE', 'a file or request body exceeds %d bytes', 413);
 export const BodyTooLargeError = createError<'FER_ERR_BODY_TOO_LARGE', 413>('FER_ERR_BODY_TOO_LARGE', 'the request body is over the size limit of this route', 413);
-export const ImageTooLargeError = createError<'FER_ERR_IMAGE_TOO_LARGE', 413, [string, number, number, number]>(
-  'FER_ERR_IMAGE_TOO_LARGE',
-  'image %s has %dx%d pixels, over the limit of %d pixels',
+/** An image whose decode cost, read from its header, is over a limit (pixels, longest side, aspect ratio). */
+export const ImageTooLargeError = createError<'FER_ERR_IMAGE_TOO_LARGE', 413, [string, number, number, string]>('FER_ERR_IMAGE_TOO_LARGE', 'image %s is %dx%d pixels: %s', 413);
+export const TooManyPixelsError = createError<'FER_ERR_TOO_MANY_PIXELS', 413, [number, number]>(
+  'FER_ERR_TOO_MANY_PIXELS',
+  'the images of this request have %d pixels in all, over the limit of %d per request (--max-request-pixels)',
   413,
+);
+export const HeadersTooLargeError = createError<'FER_ERR_HEADERS_TOO_LARGE', 431>('FER_ERR_HEADERS_TOO_LARGE', 'the request headers are too large', 431);
+export const RequestTimeoutError = createError<'FER_ERR_REQUEST_TIMEOUT', 408>('FER_ERR_REQUEST_TIMEOUT', 'the request was not received in time', 408);
+export const DeadlineError = createError<'FER_ERR_DEADLINE', 503, [number]>('FER_ERR_DEADLINE', 'the request was not answered within its deadline of %d ms', 503);
+export const SecretInQueryError = createError<'FER_ERR_SECRET_IN_QUERY', 400, [string]>(
+  'FER_ERR_SECRET_IN_QUERY',
+  'query parameter %s looks like a credential: send API keys only in the Authorization header (the value was not logged)',
+  400,
 );
 export const MissingFieldError = createError<'FER_ERR_MISSING_FIELD', 400, [string]>('FER_ERR_MISSING_FIELD', 'missing field: %s', 400);
 export const BadRequestError = createError<'FER_ERR_BAD_REQUEST', 400, [string]>('FER_ERR_BAD_REQUEST', '%s', 400);
 export const BadParameterError = createError<'FER_ERR_BAD_PARAMETER', 400, [string]>('FER_ERR_BAD_PARAMETER', 'invalid parameter: %s', 400);
 export const BadCsvError = createError<'FER_ERR_BAD_CSV', 400, [string]>('FER_ERR_BAD_CSV', 'malformed CSV: %s', 400);
+/** A path that is not under the data root, as written or once symlinks are resolved (one code, one status). */
 export const PathEscapeError = createError<'FER_ERR_PATH_ESCAPE', 400, [string, string]>('FER_ERR_PATH_ESCAPE', 'path %s is not allowed: %s', 400);
-export const SymlinkEscapeError = createError<'FER_ERR_PATH_ESCAPE', 403, [string]>('FER_ERR_PATH_ESCAPE', 'path %s resolves outside the data root', 403);
 export const FileNotFoundError = createError<'FER_ERR_FILE_NOT_FOUND', 404, [string]>('FER_ERR_FILE_NOT_FOUND', 'file %s not found under the data root', 404);
 export const NoDataRootError = createError<'FER_ERR_NO_DATA_ROOT', 400>('FER_ERR_NO_DATA_ROOT', 'this server has no data root configured (--data-root)', 400);
 export const NotFoundError = createError<'FER_ERR_NOT_FOUND', 404, [string, string]>('FER_ERR_NOT_FOUND', 'route %s %s not found', 404);

@@ -1,12 +1,16 @@
 /**
  * Process concerns: configuration (printed once, secrets redacted), the logger, listening, and a
- * graceful close on SIGTERM/SIGINT (stop accepting, finish the requests in flight and the
- * queued batches, release the sessions; exit 1 if that takes longer than the shutdown timeout).
+ * graceful close on SIGTERM/SIGINT: /readyz says 503 from that moment, the listener stops
+ * accepting, the requests in flight and the queued batches finish, the sessions are released,
+ * and the process exits 0. If that takes longer than --shutdown-timeout-ms it is cut off: exit 1,
+ * or, while images are still being decoded, SIGKILL of itself (exit status 137), because a
+ * libvips decode cannot be interrupted and a normal exit waits for it.
  */
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { beginDrain } from './plugins/fer.js';
 import { ConfigError, loadConfig, redactConfig, usage, type Config } from './config.js';
 
 export interface RunningServer {
@@ -29,6 +33,16 @@ export async function startServer(config: Config, logger?: Logger): Promise<Runn
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return { app, url: `http://${host}:${port}`, close: () => app.close() };
+}
+
+/** Writes out what the logger holds, now, as far as it can (before an exit that runs no exit handlers). */
+function flushSync(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
+  try {
+    stream?.flushSync?.();
+  } catch {
+    // a write in progress: what it holds may be lost, the last word below is not
+  }
 }
 
 async function main(): Promise<void> {
@@ -72,15 +86,23 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    beginDrain(server.app.fer.state);
     logger.info({ signal }, 'closing: finishing requests in flight');
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'close timed out; exiting');
-      logger.flush();
+      const decoding = server.app.fer.admission.load.images;
+      flushSync(logger);
+      // The last word goes out synchronously: a SIGKILL follows.
+      pino({ level: config.logLevel, base: { service: 'fer' } }, pino.destination({ fd: 1, sync: true })).error(
+        { timeoutMs: config.shutdownTimeoutMs, imagesInFlight: decoding },
+        'close timed out; exiting',
+      );
+      // process.exit waits for native work in libuv's pool (a decode in progress): not at the limit.
+      if (decoding > 0) process.kill(process.pid, 'SIGKILL');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    server
-      .close()
+    new Promise((resolve) => setTimeout(resolve, config.drainDelayMs))
+      .then(() => server.close())
       .then(() => {
         logger.info('closed');
         logger.flush();

@@ -162,10 +162,10 @@ t.test('paths escaping the data root fail the request', async (t) => {
   const cases: [string, string, number, RegExp][] = [
     ['manifest with ..', '../outside/m.csv', 400, /'\.\.' segments/],
     ['absolute manifest', '/etc/passwd', 400, /absolute/],
-    ['manifest through a symlink', 'manifest-link.csv', 403, /outside the data root/],
+    ['manifest through a symlink', 'manifest-link.csv', 400, /outside the data root/],
     ['row with ..', 'escape-dotdot.csv', 400, /'\.\.' segments/],
     ['absolute row', 'escape-abs.csv', 400, /absolute/],
-    ['row through a symlinked directory', 'escape-link.csv', 403, /outside the data root/],
+    ['row through a symlinked directory', 'escape-link.csv', 400, /outside the data root/],
   ];
   for (const [name, manifest, status, message] of cases) {
     const r = await api.post('/evaluate', json({ manifest }), JSON_CT);

@@ -4,8 +4,10 @@
  * `maxDelayMs`, whichever comes first, and one batch runs at a time (crops that arrive meanwhile
  * form the next batch). Each batch is normalized with the shared `normalizePixels(…, 'chw')`
  * into one `[N,C,H,W]` float32 buffer. A submit that would overflow the queue is refused with
- * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued. Each model has a batcher of
- * its own, with its own limits. Tensors already normalized (the v2 infer route's) share the same
+ * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued. Crops submitted with a
+ * signal that is aborted before their batch leaves are dropped (rejected with the signal's
+ * reason), so a cancelled request costs no inference. Each model has a batcher of its own, with
+ * its own limits. Tensors already normalized (the v2 infer route's) share the same
  * queue through `submitNormalized`.
  */
 import { normalizePixels, type PreprocessingSpec } from '@amft/shared';
@@ -29,6 +31,7 @@ export interface BatcherOptions {
 interface Item {
   /** A crop (HWC uint8), or an already normalized CHW tensor. */
   pixels: Uint8Array | Float32Array;
+  signal?: AbortSignal;
   resolve: (v: Float32Array) => void;
   reject: (e: unknown) => void;
 }
@@ -41,6 +44,8 @@ export interface BatcherStats {
   largestBatch: number;
   /** Crops refused because the queue was full. */
   rejected: number;
+  /** Crops dropped because their request was cancelled. */
+  dropped: number;
 }
 
 export class BatcherClosedError extends Error {
@@ -52,15 +57,15 @@ export class DynamicBatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
-  private readonly stats = { batches: 0, items: 0, largestBatch: 0, rejected: 0 };
+  private readonly stats = { batches: 0, items: 0, largestBatch: 0, rejected: 0, dropped: 0 };
 
   constructor(private readonly opts: BatcherOptions) {
     if (opts.maxBatchSize < 1 || opts.maxQueue < 1) throw new RangeError('maxBatchSize and maxQueue must be at least 1');
   }
 
   /** Queues crops (HWC uint8, `spec` sized); resolves to one output vector per crop, in order. */
-  submit(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
-    return this.enqueue(crops);
+  submit(crops: readonly Uint8Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+    return this.enqueue(crops, signal);
   }
 
   /** Queues normalized `[C,H,W]` float tensors; resolves like `submit`. */
@@ -68,8 +73,9 @@ export class DynamicBatcher {
     return this.enqueue(tensors);
   }
 
-  private enqueue(items: readonly (Uint8Array | Float32Array)[]): Promise<Float32Array[]> {
+  private enqueue(items: readonly (Uint8Array | Float32Array)[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (items.length === 0) return Promise.resolve([]);
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closed) return Promise.reject(new BatcherClosedError('the batcher is closed'));
     if (this.queue.length + items.length > this.opts.maxQueue) {
       this.stats.rejected += items.length;
@@ -78,7 +84,7 @@ export class DynamicBatcher {
     const size = this.opts.spec.height * this.opts.spec.width * this.opts.spec.channels;
     const bad = items.findIndex((c) => c.length !== size);
     if (bad >= 0) return Promise.reject(new RangeError(`crop ${bad} has ${items[bad].length} values, expected ${size}`));
-    const promises = items.map((pixels) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ pixels, resolve, reject })));
+    const promises = items.map((pixels) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ pixels, signal, resolve, reject })));
     this.schedule();
     return Promise.all(promises);
   }
@@ -110,13 +116,27 @@ export class DynamicBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.running || this.queue.length === 0) return;
+    if (this.running) return;
+    this.dropCancelled();
+    if (this.queue.length === 0) return;
     const items = this.queue.splice(0, this.opts.maxBatchSize);
     this.running = this.runBatch(items).finally(() => {
       this.running = undefined;
       // Crops that arrived during the run have waited already: run them now.
       if (this.queue.length > 0) this.flush();
     });
+  }
+
+  private dropCancelled(): void {
+    if (!this.queue.some((it) => it.signal?.aborted)) return;
+    const keep: Item[] = [];
+    for (const it of this.queue) {
+      if (it.signal?.aborted) {
+        this.stats.dropped += 1;
+        it.reject(it.signal.reason);
+      } else keep.push(it);
+    }
+    this.queue = keep;
   }
 
   private async runBatch(items: Item[]): Promise<void> {

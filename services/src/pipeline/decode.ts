@@ -1,7 +1,8 @@
 /**
  * Stage 1: bytes -> RGB pixels. Accepts JPEG, PNG and WebP (recognised by their signature, not
- * by what the client claims), refuses images over the pixel limit from the header alone (before
- * decoding: decompression bombs), turns the image upright by its EXIF orientation, drops alpha
+ * by what the client claims), judges an image's decode cost from its header alone before anything
+ * is decoded (`readHeader` + `checkDecodeCost`: pixels, longest side, aspect ratio; decompression
+ * bombs and 1 x 24,000,000 strips), turns the image upright by its EXIF orientation, drops alpha
  * and gives 8-bit sRGB, 3 channels, row-major HWC. One sharp pipeline per image; the header is
  * read again only to name the size of an image over the limit.
  */
@@ -23,6 +24,22 @@ export interface DecodedImage {
   height: number;
   /** Source format; 'raw' for pixels that came without a container (FER2013 CSV rows). */
   format: ImageFormat | 'raw';
+}
+
+/** What one image may cost to decode, judged from its header. */
+export interface ImageLimits {
+  /** width x height. */
+  maxPixels: number;
+  /** The longest side, in pixels. */
+  maxSide: number;
+  /** Longest side / shortest side. */
+  maxAspect: number;
+}
+
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
 }
 
 export interface DecodeOptions {
@@ -63,6 +80,34 @@ export function checkImageBytes(buf: Buffer, name: string, declaredType?: string
   throw new UnsupportedTypeError(`${name}${declaredType ? ` (${declaredType})` : ''} is not a JPEG, PNG or WebP image`);
 }
 
+/** Format and size from the header, without decoding (sharp reads the header only). */
+export async function readHeader(buf: Buffer, name: string, declaredType?: string): Promise<ImageHeader> {
+  const format = checkImageBytes(buf, name, declaredType);
+  let meta: Metadata;
+  try {
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new BadImageError(name, sharpMessage(err));
+  }
+  if (!meta.width || !meta.height) throw new BadImageError(name, 'the header gives no size');
+  return { format, width: meta.width, height: meta.height };
+}
+
+/** Throws FER_ERR_IMAGE_TOO_LARGE (413) when decoding an image of this size would cost too much. */
+export function checkDecodeCost(size: { width: number; height: number }, limits: ImageLimits, name: string): void {
+  const { width, height } = size;
+  const long = Math.max(width, height);
+  const reason =
+    width * height > limits.maxPixels
+      ? `over the limit of ${limits.maxPixels} pixels (--max-pixels)`
+      : long > limits.maxSide
+        ? `the longest side is over ${limits.maxSide} pixels (--max-side)`
+        : long / Math.min(width, height) > limits.maxAspect
+          ? `the aspect ratio is over ${limits.maxAspect}:1 (--max-aspect)`
+          : undefined;
+  if (reason) throw new ImageTooLargeError(name, width, height, reason);
+}
+
 export async function decodeImage(buf: Buffer, opts: DecodeOptions, declaredType?: string): Promise<DecodedImage> {
   const format = checkImageBytes(buf, opts.name, declaredType);
   try {
@@ -78,22 +123,11 @@ export async function decodeImage(buf: Buffer, opts: DecodeOptions, declaredType
   } catch (err) {
     const msg = sharpMessage(err);
     if (/pixel limit/i.test(msg)) {
-      const { width, height } = await headerSize(buf, opts.name);
-      throw new ImageTooLargeError(opts.name, width, height, opts.maxPixels);
+      const { width, height } = await readHeader(buf, opts.name);
+      throw new ImageTooLargeError(opts.name, width, height, `over the limit of ${opts.maxPixels} pixels (--max-pixels)`);
     }
     throw new BadImageError(opts.name, msg);
   }
-}
-
-/** Width and height from the image header, without decoding. */
-async function headerSize(buf: Buffer, name: string): Promise<{ width: number; height: number }> {
-  let meta: Metadata;
-  try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new BadImageError(name, sharpMessage(err));
-  }
-  return { width: meta.width ?? 0, height: meta.height ?? 0 };
 }
 
 /** sharp's message, first line only (they name the codec problem, never a path or stack). */

@@ -10,13 +10,15 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { NotReadyError, QueueFullError } from '../errors.js';
+import { NotReadyError } from '../errors.js';
 import { loadModel, type LoadedModel } from '../model/load-model.js';
 import { bundledDetectorPath } from '../pipeline/detect/index.js';
 import { DynamicBatcher } from '../pipeline/batch.js';
 import { Classifier, NUM_OUTPUTS, ROW_SIZE, type SequenceOutput } from '../pipeline/infer.js';
 import type { AnalyzeJob, AnalyzedImage } from '../pipeline/analyze.js';
 import { openPreprocessor, type Preprocessor } from '../pipeline/preprocess.js';
+import { Admission } from '../pipeline/admission.js';
+import { ImageRunner } from '../pipeline/run-images.js';
 import type { ModelJson } from '../pipeline/respond.js';
 import { batchBuckets } from './metrics.js';
 import { OPEN_ROUTES } from './auth.js';
@@ -35,11 +37,20 @@ export interface Fer {
   classifier: Classifier;
   preprocessor: Preprocessor;
   batcher: DynamicBatcher;
+  /** Images admitted to the per-image stages (decoding or waiting), over all requests. */
+  admission: Admission;
   state: FerState;
   /** Decode, detect and crop one image (on a preprocessing worker); 503 when too many are in flight. */
-  analyze(job: AnalyzeJob): Promise<AnalyzedImage>;
-  /** Probabilities of each crop, through the dynamic batcher. */
-  classify(crops: readonly Uint8Array[]): Promise<Float32Array[]>;
+  analyze(job: AnalyzeJob, signal?: AbortSignal): Promise<AnalyzedImage>;
+  /**
+   * The images of one request, admitted whole (or 503 at once) within the pixel budgets; the
+   * first bad image fails the request and cancels the rest, as does `signal`.
+   */
+  analyzeAll(jobs: readonly AnalyzeJob[], signal?: AbortSignal): Promise<AnalyzedImage[]>;
+  /** Each image on its own (a failure is that image's result), in admitted groups; `signal` cancels. */
+  analyzeEach(jobs: readonly AnalyzeJob[], signal?: AbortSignal): Promise<PromiseSettledResult<AnalyzedImage>[]>;
+  /** Probabilities of each crop, through the dynamic batcher; crops of a cancelled request are dropped. */
+  classify(crops: readonly Uint8Array[], signal?: AbortSignal): Promise<Float32Array[]>;
   /** Logits then probabilities (`ROW_SIZE` values) of each normalized `[C,H,W]` tensor, through the same batcher. */
   infer(tensors: readonly Float32Array[]): Promise<Float32Array[]>;
   /** Ready to serve: warmed up, not closing, and the remote inference server (if any) ready. */
@@ -54,6 +65,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     fer: Fer;
   }
+}
+
+/** From now on /readyz says 503 and new requests other than the health probes are refused. */
+export function beginDrain(state: FerState): void {
+  state.draining = true;
+  state.ready = false;
 }
 
 async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
@@ -95,24 +112,33 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
   });
   const state: FerState = { ready: false, draining: false };
 
-  let preprocessing = 0;
-  const analyze = async (job: AnalyzeJob): Promise<AnalyzedImage> => {
-    if (preprocessing >= config.maxPreprocessQueue) {
-      metrics.queueRejected.inc({ queue: 'preprocess' });
-      throw new QueueFullError('preprocessing', preprocessing);
-    }
-    preprocessing += 1;
-    try {
+  const admission = new Admission({ maxImages: config.maxPreprocessQueue, maxWaitingImages: config.maxWaitingImages, maxPixels: config.maxInflightPixels });
+  const runner = new ImageRunner({
+    admission,
+    limits: { maxPixels: config.maxPixels, maxSide: config.maxSide, maxAspect: config.maxAspect },
+    // A request must fit the pixel budget in flight, or it could never be admitted within it.
+    maxRequestPixels: Math.min(config.maxRequestPixels, config.maxInflightPixels),
+    concurrency: Math.max(8, 4 * preprocessor.threads),
+    analyze: async (job) => {
       const a = await preprocessor.analyze(job);
       metrics.facesPerImage.observe(a.faces.length);
       if (job.source.kind === 'bytes') metrics.stage.observe({ stage: 'decode' }, a.times.decodeMs / 1000);
       if (job.mode !== 'never') metrics.stage.observe({ stage: 'detect' }, a.times.detectMs / 1000);
       metrics.stage.observe({ stage: 'align' }, a.times.alignMs / 1000);
       return a;
-    } finally {
-      preprocessing -= 1;
+    },
+  });
+  const admitted = async <T>(n: number, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FER_ERR_QUEUE_FULL') metrics.queueRejected.inc({ queue: 'preprocess' }, n);
+      throw err;
     }
   };
+  const analyzeAll = (jobs: readonly AnalyzeJob[], signal?: AbortSignal) => admitted(jobs.length, () => runner.all(jobs, signal));
+  const analyzeEach = (jobs: readonly AnalyzeJob[], signal?: AbortSignal) => admitted(jobs.length, () => runner.each(jobs, signal));
+  const analyze = async (job: AnalyzeJob, signal?: AbortSignal): Promise<AnalyzedImage> => (await analyzeAll([job], signal))[0];
   /** A batcher submit of `n` items, counted when the queue refuses them. */
   const queued = async (n: number, submit: () => Promise<Float32Array[]>): Promise<Float32Array[]> => {
     try {
@@ -122,7 +148,7 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
       throw err;
     }
   };
-  const classify = async (crops: readonly Uint8Array[]) => (await queued(crops.length, () => batcher.submit(crops))).map((row) => row.subarray(NUM_OUTPUTS));
+  const classify = async (crops: readonly Uint8Array[], signal?: AbortSignal) => (await queued(crops.length, () => batcher.submit(crops, signal))).map((row) => row.subarray(NUM_OUTPUTS));
   const infer = (tensors: readonly Float32Array[]) => queued(tensors.length, () => batcher.submitNormalized(tensors));
   const isReady = async () => state.ready && (model.session.ready ? await model.session.ready() : true);
   const classifySequence = async (frames: Float32Array, t: number): Promise<SequenceOutput> => {
@@ -140,8 +166,11 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     classifier,
     preprocessor,
     batcher,
+    admission,
     state,
     analyze,
+    analyzeAll,
+    analyzeEach,
     classify,
     infer,
     isReady,
@@ -150,7 +179,7 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
   };
   app.decorate('fer', fer);
   metrics.watchQueue('inference', () => batcher.getStats().queued);
-  metrics.watchQueue('preprocess', () => preprocessing);
+  metrics.watchQueue('preprocess', () => admission.load.images + admission.load.waiting);
   metrics.watchReadiness(() => state.ready);
   metrics.provider.set({ model: model.metadata.name, role: 'classifier', provider: model.session.provider }, 1);
   metrics.provider.set({ model: `blazeface-${preprocessor.detector.inputSize}`, role: 'detector', provider: preprocessor.detector.provider }, 1);
@@ -203,10 +232,7 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
     if (state.draining) reply.header('connection', 'close');
   });
 
-  app.addHook('preClose', async () => {
-    state.draining = true;
-    state.ready = false;
-  });
+  app.addHook('preClose', async () => beginDrain(state));
 
   app.addHook('onClose', async () => {
     await batcher.close();

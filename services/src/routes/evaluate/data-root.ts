@@ -1,11 +1,14 @@
 /**
  * Paths under the server's data root. A path from a client must be relative, must not contain a
  * `..` segment, and must still be under the root once every symlink is resolved; anything else
- * is FER_ERR_PATH_ESCAPE (400 for the path as written, 403 when a symlink leads outside).
+ * is FER_ERR_PATH_ESCAPE (400, as written or through a symlink). A missing file is judged by
+ * where its nearest existing ancestor resolves to: a path through a symlinked directory that
+ * leads outside gets FER_ERR_PATH_ESCAPE whether or not the file is there, so the answer says
+ * nothing about what exists outside the root.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { FileNotFoundError, PathEscapeError, SymlinkEscapeError } from '../../errors.js';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { FileNotFoundError, PathEscapeError } from '../../errors.js';
 
 export class DataRoot {
   private rootReal: Promise<string> | undefined;
@@ -37,16 +40,23 @@ export class DataRoot {
     const root = await this.real();
     const candidate = resolve(root, p);
     if (!within(root, candidate)) throw new PathEscapeError(JSON.stringify(p), 'it is outside the data root');
-    let real: string;
-    try {
-      real = await realpath(candidate);
-    } catch {
+    const real = await realpath(candidate).catch(() => undefined);
+    if (real === undefined) {
+      if (!within(root, await nearestReal(candidate))) throw new PathEscapeError(JSON.stringify(p), 'it resolves outside the data root');
       throw new FileNotFoundError(JSON.stringify(p));
     }
-    if (!within(root, real)) throw new SymlinkEscapeError(JSON.stringify(p));
+    if (!within(root, real)) throw new PathEscapeError(JSON.stringify(p), 'it resolves outside the data root');
     const st = await stat(real);
     if (!st.isFile()) throw new FileNotFoundError(JSON.stringify(p));
     return real;
+  }
+}
+
+/** The real path of the nearest ancestor of `p` that exists. */
+async function nearestReal(p: string): Promise<string> {
+  for (let dir = dirname(p); ; dir = dirname(dir)) {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real !== undefined || dirname(dir) === dir) return real ?? dir;
   }
 }
 

@@ -33,14 +33,14 @@ import {
   FileTooLargeError,
   MissingFieldError,
   NoDataRootError,
-  TooManyFilesError,
   TooManyRowsError,
   UnsupportedTypeError,
 } from '../../errors.js';
-import { parseQuery, readMultipart, type Upload } from '../../http/uploads.js';
-import type { AnalyzeJob, AnalyzedImage } from '../../pipeline/analyze.js';
+import { parseQuery, readMultipart, routeUploadLimits, type Upload } from '../../http/uploads.js';
+import type { AnalyzeJob } from '../../pipeline/analyze.js';
 import { csvRows, type CsvRow } from './csv.js';
 import { DataRoot } from './data-root.js';
+import { runChunk, type Job } from './run-chunk.js';
 
 const EvalQuery = z.object({
   detect: z.enum(['auto', 'always', 'never']).default('never'),
@@ -71,17 +71,13 @@ async function readManifest(root: DataRoot | undefined, manifest: string, config
 
 async function readSource(req: FastifyRequest, config: Config, root: DataRoot | undefined): Promise<Source> {
   if (req.isMultipart()) {
-    const { files, fields } = await readMultipart(req, {
-      maxFiles: config.maxEvalFiles + 1,
-      maxFileBytes: Math.max(config.maxFileBytes, config.maxCsvBytes),
-      maxFieldBytes: config.maxCsvBytes,
-      tooMany: () => new TooManyFilesError(config.maxEvalFiles),
-    });
+    // Each part is refused as soon as it passes its limit (--max-file-bytes, --max-csv-bytes for
+    // the csv part), the whole request at --max-eval-bytes.
+    const { files, fields } = await readMultipart(req, routeUploadLimits(config).evaluate);
     const csvFile = files.find((f) => f.field === 'csv');
     const images = files.filter((f) => f !== csvFile);
     const map = new Map<string, Upload>();
     for (const f of images) {
-      if (f.data.length > config.maxFileBytes) throw new FileTooLargeError(config.maxFileBytes);
       if (map.has(f.filename)) throw new BadRequestError(`two uploaded files are named '${f.filename}'`);
       map.set(f.filename, f);
     }
@@ -99,7 +95,6 @@ async function readSource(req: FastifyRequest, config: Config, root: DataRoot | 
   return { csv: await readManifest(root, parsed.data.manifest, config), files: new Map() };
 }
 
-type Job = { line: number; label: number; run: () => Promise<AnalyzedImage> };
 
 export default async function evaluateRoutes(app: FastifyInstance): Promise<void> {
   const { config } = app.fer;
@@ -107,7 +102,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
 
   app.post('/evaluate', { bodyLimit: config.maxCsvBytes }, async (req) => {
     const q = parseQuery(EvalQuery, req.query);
-    const { analyze, classify, model } = app.fer;
+    const { analyzeEach, classify, model } = app.fer;
     const source = await readSource(req, config, root);
 
     const rows: CsvRow[] = [];
@@ -155,7 +150,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
           continue;
         }
         const side = Math.round(Math.sqrt(pixels.length));
-        jobs.push({ line: row.line, label, run: () => analyze({ source: { kind: 'gray', pixels, width: side, height: side }, mode: 'never' }) });
+        jobs.push({ line: row.line, label, load: () => ({ source: { kind: 'gray', pixels, width: side, height: side }, mode: 'never' }) });
       } else {
         const path = row.cells[col('path')];
         const label = parseLabel(row.cells[col('label')]);
@@ -170,7 +165,7 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
         const upload = source.files.get(path) ?? source.files.get(basename(path));
         const name = `'${path.slice(0, 200)}' (line ${row.line})`;
         if (upload) {
-          jobs.push({ line: row.line, label, run: () => analyze(bytesJob(upload.data, name, upload.mimetype)) });
+          jobs.push({ line: row.line, label, load: () => bytesJob(upload.data, name, upload.mimetype) });
           continue;
         }
         if (!root) {
@@ -190,38 +185,35 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
         jobs.push({
           line: row.line,
           label,
-          run: async () => {
+          load: async () => {
             if ((await stat(file)).size > config.maxFileBytes) throw new FileTooLargeError(config.maxFileBytes);
-            return analyze(bytesJob(await readFile(file), name, typeFromExtension(path)));
+            return bytesJob(await readFile(file), name, typeFromExtension(path));
           },
         });
       }
     }
 
-    // Second pass: decode and crop a chunk of rows, classify its crops together, repeat.
+    // Second pass: decode and crop a chunk of rows, classify its crops together, repeat; stop
+    // when the request is cancelled (client gone, deadline).
     const yTrue: number[] = [];
     const yPred: number[] = [];
     const yProb: Array<ArrayLike<number>> = [];
     const t0 = performance.now();
-    const chunkRows = Math.min(CHUNK_ROWS, config.maxQueue); // a chunk must fit in the queue
+    const chunkRows = Math.min(CHUNK_ROWS, config.maxQueue, config.maxPreprocessQueue); // a chunk must fit in the queues
     for (let i = 0; i < jobs.length; i += chunkRows) {
+      req.work.throwIfAborted();
       const chunk = jobs.slice(i, i + chunkRows);
-      const done = await Promise.all(
-        chunk.map(async (job) => {
-          try {
-            const a = await job.run();
-            if (a.crops.length === 0) return { job, reason: 'no face found' };
-            return { job, crop: a.crops[0] };
-          } catch (err) {
-            const e = err as { code?: string; statusCode?: number; message: string };
-            if (e.code?.startsWith('FER_ERR_') && (e.statusCode ?? 500) < 500) return { job, reason: e.message };
-            throw err;
-          }
-        }),
+      const crops = await runChunk(chunk, (loaded) => analyzeEach(loaded, req.work));
+      const ok: { job: Job; crop: Uint8Array }[] = [];
+      chunk.forEach((job, k) => {
+        const c = crops[k];
+        if (typeof c === 'string') bad(job.line, c);
+        else ok.push({ job, crop: c });
+      });
+      const probs = await classify(
+        ok.map((d) => d.crop),
+        req.work,
       );
-      const ok = done.filter((d): d is { job: Job; crop: Uint8Array } => 'crop' in d && d.crop !== undefined);
-      for (const d of done) if ('reason' in d && d.reason) bad(d.job.line, d.reason);
-      const probs = await classify(ok.map((d) => d.crop));
       ok.forEach((d, k) => {
         yTrue.push(d.job.label);
         yPred.push(argmax(probs[k]));

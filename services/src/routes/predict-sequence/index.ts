@@ -19,9 +19,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import { BadImageError, MissingFieldError, TooManyFramesError, UnsupportedTypeError } from '../../errors.js';
+import { BadImageError, FileTooLargeError, MissingFieldError, TooManyFramesError, UnsupportedTypeError } from '../../errors.js';
 import { detectQuery } from '../../http/detect-query.js';
-import { readMultipart, type Upload } from '../../http/uploads.js';
+import { readMultipart, routeUploadLimits, type Upload } from '../../http/uploads.js';
 import type { DetectionStatus } from '../../pipeline/detect/index.js';
 import { faceJson, Timings, type FaceJson } from '../../pipeline/respond.js';
 import { clipExpression, type ClipExpression } from '../../pipeline/sequence.js';
@@ -31,7 +31,7 @@ const JsonFrames = z.object({ frames: z.array(z.string()).min(1) });
 
 async function readFrames(req: FastifyRequest, config: Config): Promise<Upload[]> {
   if (req.isMultipart()) {
-    const { files } = await readMultipart(req, { maxFiles: config.maxFrames, maxFileBytes: config.maxFileBytes, tooMany: () => new TooManyFramesError(config.maxFrames) });
+    const { files } = await readMultipart(req, routeUploadLimits(config).sequence);
     if (files.length === 0) throw new MissingFieldError('frames: the multipart body has no file part (send the frames as files, in order)');
     return files;
   }
@@ -48,9 +48,10 @@ async function readFrames(req: FastifyRequest, config: Config): Promise<Upload[]
   return frames.map((s, i) => {
     const m = /^data:([\w/+.-]+)?(;[\w=.-]+)*;base64,/i.exec(s);
     const b64 = (m ? s.slice(m[0].length) : s).replace(/\s+/g, '');
+    // The same limit and error as a multipart frame, judged before decoding the base64.
+    if (Math.floor((b64.replace(/=+$/, '').length * 3) / 4) > config.maxFileBytes) throw new FileTooLargeError(config.maxFileBytes);
     if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) throw new BadImageError(`frame ${i + 1}`, 'not valid base64');
     const data = Buffer.from(b64, 'base64');
-    if (data.length > config.maxFileBytes) throw new BadImageError(`frame ${i + 1}`, `larger than ${config.maxFileBytes} bytes`);
     return { field: 'frames', filename: `frame ${i + 1}`, mimetype: m?.[1] ?? '', data };
   });
 }
@@ -77,22 +78,21 @@ interface TrackJson {
 
 export default async function predictSequenceRoutes(app: FastifyInstance): Promise<void> {
   app.post('/predict-sequence', { bodyLimit: app.fer.config.maxSequenceBytes }, async (req) => {
-    const { config, analyze, classify, classifySequence, model, modelJson } = app.fer;
+    const { config, analyzeAll, classify, classifySequence, model, modelJson } = app.fer;
     const { detect, faces } = detectQuery(req.query, config);
     const frames = await readFrames(req, config);
     const timings = new Timings();
 
-    const settled = await Promise.allSettled(
+    // Every frame decoded, detected and cropped in parallel, admitted whole within the pixel
+    // budgets; one bad frame fails the request and cancels the rest.
+    const analyzed = await analyzeAll(
       frames.map((f, i) => {
         const name = f.field === 'frames' && f.filename === `frame ${i + 1}` ? f.filename : `frame ${i + 1} ('${f.filename}')`;
-        return analyze({ source: { kind: 'bytes', bytes: f.data, name, declaredType: f.mimetype }, mode: detect, faces });
+        return { source: { kind: 'bytes' as const, bytes: f.data, name, declaredType: f.mimetype }, mode: detect, faces };
       }),
+      req.work,
     );
-    const analyzed = settled.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      timings.add(s.value.times);
-      return s.value;
-    });
+    for (const a of analyzed) timings.add(a.times);
     const boxes = analyzed.map((a) => a.faces.map((f) => f.box));
     const tracks = trackFaces(boxes);
     const followed = followLargest(boxes);
@@ -103,7 +103,11 @@ export default async function predictSequenceRoutes(app: FastifyInstance): Promi
     for (const tr of tracks) for (const h of tr.hits) wanted.set(key(h.frame, h.face), h);
     followed.forEach((f, frame) => f.face >= 0 && wanted.set(key(frame, f.face), { frame, face: f.face }));
     const items = [...wanted.values()];
-    const probs = await timings.time('inferMs', () => classify(items.map((h) => analyzed[h.frame].crops[h.face])));
+    const probs = await timings.time('inferMs', () => classify(
+        items.map((h) => analyzed[h.frame].crops[h.face]),
+        req.work,
+      ),
+    );
     const probsOf = new Map(items.map((h, i) => [key(h.frame, h.face), probs[i]]));
     const face = (frame: number, i: number) => faceJson(analyzed[frame].faces[i], probsOf.get(key(frame, i))!);
     const crop = (frame: number, i: number) => analyzed[frame].crops[i];

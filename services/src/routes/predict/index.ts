@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BadParameterError } from '../../errors.js';
 import { detectQuery } from '../../http/detect-query.js';
-import { parseQuery, readImages, uploadName } from '../../http/uploads.js';
+import { parseQuery, readImages, routeUploadLimits, uploadName } from '../../http/uploads.js';
 import { annotateImage, wantsAnnotation } from '../../pipeline/annotate.js';
 import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.js';
 
@@ -19,21 +19,21 @@ import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.
 const AnnotateQuery = z.object({ annotate: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true') });
 
 export default async function predictRoutes(app: FastifyInstance): Promise<void> {
+  const limits = routeUploadLimits(app.fer.config).predict;
   app.post('/predict', async (req, reply) => {
-    const { config, analyze, classify, modelJson } = app.fer;
+    const { config, analyzeAll, classify, modelJson } = app.fer;
     const { detect, faces } = detectQuery(req.query, config);
     const { annotate } = parseQuery(AnnotateQuery, req.query);
-    const uploads = await readImages(req, { maxFiles: config.maxFiles, maxFileBytes: config.maxFileBytes });
+    const uploads = await readImages(req, limits);
     const drawn = wantsAnnotation(annotate, req.headers.accept);
     if (drawn && uploads.length !== 1) throw new BadParameterError(`annotate: draws one image per request, ${uploads.length} were sent`);
     const timings = new Timings();
-    const settled = await Promise.allSettled(uploads.map((u, i) => analyze({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect, faces })));
-    const analyzed = settled.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      timings.add(s.value.times);
-      return s.value;
-    });
-    const probs = await timings.time('inferMs', () => classify(analyzed.flatMap((a) => a.crops)));
+    const analyzed = await analyzeAll(
+      uploads.map((u, i) => ({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect, faces })),
+      req.work,
+    );
+    for (const a of analyzed) timings.add(a.times);
+    const probs = await timings.time('inferMs', () => classify(analyzed.flatMap((a) => a.crops), req.work));
     let k = 0;
     const results: ImageResultJson[] = analyzed.map((a) => ({
       width: a.width,
