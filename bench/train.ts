@@ -1,10 +1,14 @@
 // Training-throughput benchmark.
 //   npx tsx bench/train.ts [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--batch N]
 //                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N] [--threads N]
+//                          [--train-paths lite|none]
 // Times optimizer steps (forward + backward + Adam) of fixed nets on random data and prints img/s
 // and the time one FER2013 training epoch (28,709 images) would take. Nets: resnet-ref (the
 // issue's reference), lite (default), amft and seed (--nets amft,seed; 224x224, slow on a CPU).
 // Add nets to NETS (or call benchModel): an uncompiled tf.LayersModel ending in a softmax.
+// Then, in the same run, the two step paths of `amft train` (train/step-engine.ts: AdamW, weighted
+// smoothed loss, seeded dropout) on the --train-paths variant: the main thread ('single', with
+// --threads) and data-parallel workers (--workers, default: every core).
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +16,10 @@ import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { pino } from 'pino';
 import { DataParallelTrainer, type ModelFactorySpec } from '../trainer/src/backend/data-parallel.js';
+import { createOptimizer } from '../trainer/src/train/create-optimizer.js';
+import { modelParams } from '../trainer/src/train/param-optimizer.js';
+import { dataParallelEngine, singleEngine, type StepEngine } from '../trainer/src/train/step-engine.js';
+import { TrainConfig } from '../trainer/src/train/train-config.js';
 import { selectBackend, type BackendName } from '../trainer/src/backend/select-backend.js';
 import { buildModel, resolveModelConfig } from '../trainer/src/model/index.js';
 import type { Variant } from '@amft/shared';
@@ -157,6 +165,39 @@ export async function benchDataParallel(name: string, spec: NetSpec, batch: numb
   }
 }
 
+/**
+ * `amft train`'s step on `variant` (default config: AdamW, label smoothing, class weights,
+ * dropout): on the main thread (workers 0) or on `workers` data-parallel workers.
+ */
+export async function benchTrainPath(variant: Variant, batch: number, steps: number, workers: number): Promise<BenchResult> {
+  const modelConfig = resolveModelConfig(variant);
+  const { height, width, channels } = modelConfig.preprocessing;
+  const model = buildModel(modelConfig);
+  const config = TrainConfig.parse({ variant, batchSize: batch });
+  const optimizer = createOptimizer(config, modelParams(model));
+  const context = { model, optimizer, config, inputShape: [height, width, channels] as [number, number, number] };
+  let engine: StepEngine | undefined;
+  try {
+    engine = workers > 0 ? await dataParallelEngine(context, { workers, modelConfig }) : singleEngine(context);
+    const b = {
+      x: Float32Array.from({ length: batch * height * width * channels }, () => Math.random() * 2 - 1),
+      size: batch,
+      labels: Int32Array.from({ length: batch }, (_, i) => i % 7),
+      weights: Float32Array.from({ length: batch }, (_, i) => 0.5 + (i % 7) / 7),
+    };
+    await engine.step(b, 1e-3, 0); // warm-up
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await engine.step(b, 1e-3, i + 1);
+    const name = `${variant}: amft train, ${workers > 0 ? `data-parallel ${workers}` : 'single'}`;
+    return result(name, 'wasm', batch, steps, Math.max(workers, 1), (performance.now() - t0) / steps, cpuMs(c0) / steps);
+  } finally {
+    await engine?.close();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
@@ -185,13 +226,14 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '64' },
       kernels: { type: 'string', default: 'ours' },
       nets: { type: 'string', default: DEFAULT_NETS.join(',') },
-      workers: { type: 'string', default: '1' },
+      workers: { type: 'string' },
       threads: { type: 'string', default: '1' },
+      'train-paths': { type: 'string', default: 'lite' },
     },
   });
   const steps = Number(values.steps);
   const batch = Number(values.batch);
-  const workers = Number(values.workers);
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
   const kernels = values.kernels === 'stock' ? 'stock' : 'ours';
   const log = pino({ name: 'bench', level: 'warn' });
   const threads = Number(values.threads);
@@ -209,6 +251,15 @@ async function main(): Promise<void> {
     }
     rows.push({ ...r, backend: backendLabel });
     console.error(`${name}: ${r.imgPerSec.toFixed(2)} img/s`);
+  }
+  if (values['train-paths'] !== 'none' && selected.name === 'wasm') {
+    const variant = values['train-paths'] as Variant;
+    const dpWorkers = values.workers === undefined ? os.availableParallelism() : workers;
+    for (const w of [0, dpWorkers]) {
+      const r = await benchTrainPath(variant, batch, steps, w);
+      rows.push({ ...r, backend: w > 0 ? `wasm (${kernels} kernels, 1 thread per worker)` : backendLabel });
+      console.error(`${r.name}: ${r.imgPerSec.toFixed(2)} img/s`);
+    }
   }
   printTable(rows);
   console.log(`(ms/step is wall time; with other jobs on the machine, cpu ms/step/workers is the better guide. load average: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);

@@ -16,6 +16,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { withDropoutStream, type DropoutStream } from '../model/seeded-random.js';
+import { imageLogits } from '../train/forward.js';
+import { perSampleCrossEntropy } from '../train/loss.js';
 
 /** An export of an ES module that workers import: absolute path or file: URL (a .ts module is fine under tsx). */
 export interface FactoryRef {
@@ -37,11 +40,11 @@ export type OptimizerSpec =
 
 /**
  * Built-in per-example losses: 'categoricalCrossentropy' (softmax probabilities vs one-hot, as
- * tf.layers), 'softmaxCrossEntropy' (logits vs one-hot), 'sparseSoftmaxCrossEntropy' (logits vs
- * integer labels); the softmax ones take label smoothing. Or a FactoryRef to
+ * tf.layers), 'sparseSoftmaxCrossEntropy' (logits vs integer labels, with label smoothing: the
+ * trainer's train/loss.ts). Or a FactoryRef to
  * `(config) => (output: tf.Tensor, labels: tf.Tensor) => tf.Tensor` returning one loss per row.
  */
-export type LossSpec = { name: 'categoricalCrossentropy' | 'softmaxCrossEntropy' | 'sparseSoftmaxCrossEntropy'; labelSmoothing?: number } | FactoryRef;
+export type LossSpec = { name: 'categoricalCrossentropy' } | { name: 'sparseSoftmaxCrossEntropy'; labelSmoothing?: number } | FactoryRef;
 
 export interface DataParallelOptions {
   model: ModelFactorySpec;
@@ -66,6 +69,10 @@ export interface Batch {
   yShape: number[];
   /** per-example loss weights: the loss is sum(w * l) / sum(w) */
   weights?: Float32Array;
+  /** learning rate of this step's update (default: unchanged) */
+  learningRate?: number;
+  /** seeded dropout masks (model/seeded-random.ts); each shard draws its own rows' masks */
+  dropout?: { seed: number; step: number };
 }
 
 export interface StepResult {
@@ -98,8 +105,8 @@ interface InitData {
 type ToWorker =
   | { type: 'shared'; shared: SharedArrayBuffer }
   | { type: 'setWeights'; weights: WeightValue[] }
-  | { type: 'step'; x: Float32Array; xShape: number[]; y: Float32Array | Int32Array; yShape: number[]; w: Float32Array | null; denominator: number; regScale: number }
-  | { type: 'apply'; nonTrainable: Float32Array[] }
+  | { type: 'step'; x: Float32Array; xShape: number[]; y: Float32Array | Int32Array; yShape: number[]; w: Float32Array | null; denominator: number; regScale: number; dropout: DropoutStream | null }
+  | { type: 'apply'; nonTrainable: Float32Array[]; learningRate: number | null }
   | { type: 'getWeights' }
   | { type: 'getOptimizerWeights' }
   | { type: 'setOptimizerWeights'; weights: WeightValue[] }
@@ -215,7 +222,7 @@ export class DataParallelTrainer {
 
   /** One optimizer step on a batch; rows are split evenly over the workers. */
   async step(batch: Batch): Promise<StepResult> {
-    const { x, xShape, y, yShape, weights } = batch;
+    const { x, xShape, y, yShape, weights, dropout } = batch;
     const rows = xShape[0];
     if (yShape[0] !== rows || (weights !== undefined && weights.length !== rows)) throw new Error(`x has ${rows} rows, y ${yShape[0]}, weights ${weights?.length}`);
     const active = Math.min(this.handles.length, rows);
@@ -233,6 +240,7 @@ export class DataParallelTrainer {
         w: weights === undefined ? null : weights.slice(r0, r1),
         denominator,
         regScale: (r1 - r0) / rows,
+        dropout: dropout === undefined ? null : { ...dropout, rowOffset: r0 },
       }, 'grads');
     });
     const got = await Promise.all(replies);
@@ -248,16 +256,8 @@ export class DataParallelTrainer {
       for (const g of stats) for (let j = 0; j < v.length; j++) avg[j] += g.nonTrainable[k][j] / stats.length;
       return avg;
     });
-    await Promise.all(this.handles.map((h) => h.request({ type: 'apply', nonTrainable }, 'ok')));
+    await Promise.all(this.handles.map((h) => h.request({ type: 'apply', nonTrainable, learningRate: batch.learningRate ?? null }, 'ok')));
     return { loss: stats.reduce((a, g) => a + g.loss, 0), correct: stats.reduce((a, g) => a + g.correct, 0) };
-  }
-
-  /** `step` for tensors (read on the calling thread's backend); y int32 labels or one-hot rows. */
-  async stepTensors(x: tf.Tensor, y: tf.Tensor, weights?: tf.Tensor1D): Promise<StepResult> {
-    const xv = Float32Array.from(await x.data());
-    const yv = y.dtype === 'int32' ? Int32Array.from(await y.data()) : Float32Array.from(await y.data());
-    const wv = weights === undefined ? undefined : Float32Array.from(await weights.data());
-    return this.step({ x: xv, xShape: x.shape, y: yv, yShape: y.shape, weights: wv });
   }
 
   /** All weights of replica `index` (default 0), in `model.getWeights()` order. */
@@ -336,13 +336,7 @@ async function makeLoss(spec: LossSpec): Promise<PerExampleLoss> {
   if (isRef(spec)) return (await importExport<(config: unknown) => PerExampleLoss>(spec))(spec.config);
   if (spec.name === 'categoricalCrossentropy') return (out, labels) => tf.metrics.categoricalCrossentropy(labels, out);
   const smoothing = spec.labelSmoothing ?? 0;
-  const sparse = spec.name === 'sparseSoftmaxCrossEntropy';
-  return (logits, labels) => {
-    const k = logits.shape[logits.shape.length - 1];
-    let target = sparse ? tf.oneHot(labels as tf.Tensor1D, k).toFloat() : labels;
-    if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / k);
-    return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1));
-  };
+  return (logits, labels) => perSampleCrossEntropy(logits, labels as tf.Tensor1D, smoothing);
 }
 
 const weightValues = (ts: tf.Tensor[]): WeightValue[] => ts.map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }));
@@ -385,12 +379,12 @@ async function runWorker(init: InitData): Promise<void> {
         if (m.xShape[0] === 0) {
           slot.fill(0);
         } else {
-          const { value, grads, right } = tf.tidy(() => {
+          const forward = () => tf.tidy(() => {
             const x = tf.tensor(m.x, m.xShape);
             const y = tf.tensor(m.y, m.yShape, m.y instanceof Int32Array ? 'int32' : 'float32');
             let hits: tf.Scalar | undefined;
             const vg = tf.variableGrads(() => {
-              const out = model.apply(x, { training: true }) as tf.Tensor;
+              const out = imageLogits(model, x, true);
               const truth = y.dtype === 'int32' ? y : tf.argMax(y, -1);
               hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), truth), 'float32')));
               const perExample = lossFn(out, y);
@@ -400,6 +394,7 @@ async function runWorker(init: InitData): Promise<void> {
             }, trainable);
             return { ...vg, right: hits as tf.Scalar };
           });
+          const { value, grads, right } = m.dropout === null ? forward() : withDropoutStream(m.dropout, forward);
           let offset = 0;
           for (const v of trainable) {
             const g = grads[v.name];
@@ -420,6 +415,7 @@ async function runWorker(init: InitData): Promise<void> {
           named[v.name] = tf.tensor(result.subarray(offset, offset + v.size), v.shape);
           offset += v.size;
         }
+        if (m.learningRate !== null) (optimizer as unknown as { learningRate: number }).learningRate = m.learningRate;
         optimizer.applyGradients(named);
         tf.dispose(Object.values(named));
         m.nonTrainable.forEach((vals, k) => {
@@ -436,9 +432,9 @@ async function runWorker(init: InitData): Promise<void> {
         return { type: 'weights', weights: named.map(({ name, tensor }) => ({ name, shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) })) };
       }
       case 'setOptimizerWeights': {
-        // handed over to the optimizer, which keeps them as its state
         const named = m.weights.map((w) => ({ name: w.name ?? '', tensor: tf.tensor(w.values, w.shape) }));
         await optimizer.setWeights(named);
+        tf.dispose(named.map((w) => w.tensor)); // the optimizers keep copies
         return { type: 'ok' };
       }
       case 'setLearningRate':

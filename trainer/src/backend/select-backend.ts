@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { registerStockFallbacks, registerWasmKernels, wasmKernels } from './wasm-kernels/index.js';
+import { guardWasmHeap } from './wasm-memory.js';
 import { useThreadedWasm } from './wasm-threads.js';
 import { registerFastGradients } from './gradients/tile-grad.js';
 
@@ -100,6 +101,7 @@ async function activate(name: BackendName, opts: SelectOptions): Promise<void> {
     if ((opts.wasmThreads ?? 1) > 1) await useThreadedWasm(opts.wasmThreads ?? 1);
   }
   if (!(await tf.setBackend(name))) throw new Error(`the '${name}' backend failed to initialise`);
+  if (name === 'wasm') guardWasmHeap(tf.backend());
 }
 
 /**

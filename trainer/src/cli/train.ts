@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { Variant } from '@amft/shared';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
+import type { FactoryRef } from '../backend/data-parallel.js';
+import { availableBackends, BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
+import { assertTrainingFits } from '../backend/wasm-memory.js';
 import { BALANCES } from '../data/class-balance.js';
 import { loadDataset, type LoadedDataset } from '../data/load-dataset.js';
 import { formatBadRows } from '../data/bad-rows.js';
 import { applyInitWeights, checkInitSource, freezeTrunk, InitError, readInitSource } from '../train/init-from.js';
 import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
 import { OPTIMIZERS, TrainConfig } from '../train/train-config.js';
+import { DataParallelFlag, planDataParallel } from '../train/parallel-plan.js';
+import { acquireRunLock, type RunLock } from '../train/run-lock.js';
 import { trainModel, type TrainResult } from '../train/train-loop.js';
 import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, optionalInt, optionalNumber, parseFlags, withFlagNames } from './flags.js';
 
@@ -39,7 +43,12 @@ model and training:
   --log-every <steps>       progress line and metrics.jsonl step record interval (default 50)
   --eval-batch-size <n>     validation batch size (default 128)
   --workers <n>             threads building augmented batches ahead of training (default 1; 0: none)
-  --threads <n>             wasm backend: compute threads (the threaded wasm build; default 1)
+  --threads <n>             wasm backend: compute threads (the threaded wasm build; default 1), when
+                            training on the main thread
+  --data-parallel <m>       auto (default): on the wasm/cpu backends with >= 2 cores, split every batch
+                            over one worker thread per core (gradients summed, one update; batch norm
+                            per shard); off: the main thread; <n>: n workers. Checkpoints resume on
+                            either path.
 
 fine-tuning:
   --init <dir>              start from the weights of an 'amft export' directory (its tfjs/) or a checkpoint
@@ -72,6 +81,7 @@ const OPTIONS = {
   'eval-batch-size': { type: 'string' },
   workers: { type: 'string' },
   threads: { type: 'string' },
+  'data-parallel': { type: 'string' },
   init: { type: 'string' },
   'freeze-trunk': { type: 'boolean' },
 } as const;
@@ -109,6 +119,7 @@ const TrainFlags = z.object({
   evalBatchSize: optionalInt,
   workers: optionalInt,
   threads: optionalInt,
+  dataParallel: DataParallelFlag,
   init: z.string().min(1).optional(),
   freezeTrunk: z.boolean().default(false),
 });
@@ -116,6 +127,8 @@ const TrainFlags = z.object({
 export interface TrainDeps {
   /** Builds the model (default: the project's AMFT variants). */
   createModel?: ModelFactory;
+  /** With createModel: the module export that builds the same model in data-parallel workers. */
+  workerModel?: FactoryRef;
   /** Activates a TensorFlow.js backend and names it (default: backend/select-backend). */
   selectBackend?: (preferred?: BackendName, threads?: number) => Promise<{ name: string }>;
   log?: Logger;
@@ -159,10 +172,19 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     }),
   );
   const log = deps.log ?? pino({ name: 'amft-train', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
-  const backend = await (deps.selectBackend ?? ((b, threads) => selectBackend(b, log, { wasmThreads: threads })))(f.backend, f.threads);
+  // (workers rebuild the model from its config: a frozen trunk trains on the main thread)
+  const planned = { batchSize: config.batchSize, canBuildInWorkers: (deps.createModel === undefined || deps.workerModel !== undefined) && !f.freezeTrunk };
+  // planned on the backend about to be chosen: under workers the main thread starts single-threaded
+  const early = planDataParallel(f.dataParallel, { ...planned, backend: f.backend ?? availableBackends()[0] });
+  if (early.workers > 0 && (f.threads ?? 1) > 1) log.info(`--threads ${f.threads} is for the main-thread path: each data-parallel worker computes on one core`);
+  const backend = await (deps.selectBackend ?? ((b, threads) => selectBackend(b, log, { wasmThreads: threads })))(f.backend, early.workers > 0 ? 1 : f.threads);
+  const parallel = planDataParallel(f.dataParallel, { ...planned, backend: backend.name });
+  log.info({ workers: parallel.workers, reason: parallel.reason }, parallel.workers > 0 ? `data-parallel training on ${parallel.workers} workers` : 'training on the main thread');
 
-  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm, config: init?.config });
+  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm, config: init?.config, seed: config.seed });
+  let lock: RunLock | undefined;
   try {
+    assertTrainingFits(built.model, { backend: backend.name, batchSize: config.batchSize, workers: parallel.workers });
     if (init) {
       await applyInitWeights(built.model, init);
       const frozen = f.freezeTrunk ? freezeTrunk(built.model) : undefined;
@@ -186,9 +208,10 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     }
 
     await mkdir(f.out, { recursive: true });
+    lock = await acquireRunLock(f.out); // before this process writes anything there
     await writeFile(
       join(f.out, f.resume ? 'command-resume.json' : 'command.json'),
-      JSON.stringify({ argv, config, backend: backend.name, preprocessing: spec, train: summary(train), val: val && summary(val) }, null, 2),
+      JSON.stringify({ argv, config, backend: backend.name, dataParallelWorkers: parallel.workers, preprocessing: spec, train: summary(train), val: val && summary(val) }, null, 2),
     );
 
     const controller = new AbortController();
@@ -215,6 +238,8 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
         log,
         progress: { isTTY: out.isTTY ?? false, write: (s) => void out.write(s) },
         signal: controller.signal,
+        lock,
+        dataParallel: parallel.workers > 0 ? { workers: parallel.workers, model: deps.workerModel, modelConfig: built.config, backend: backend.name === 'cpu' ? 'cpu' : 'wasm' } : undefined,
       });
     } finally {
       process.off('SIGINT', stop);
@@ -227,6 +252,7 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     );
   } finally {
     built.model.dispose();
+    await lock?.release();
   }
 }
 

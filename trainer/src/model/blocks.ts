@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, TrunkConfig } from './config.js';
-import { MultiHeadSelfAttention } from './layers/index.js';
+import { MultiHeadSelfAttention, SeededDropout } from './layers/index.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -70,7 +70,7 @@ export function trunk(x: Sym, cfg: TrunkConfig): Sym[] {
 /** Post-norm transformer encoder layer (PyTorch nn.TransformerEncoderLayer, ReLU, batch_first). */
 export function encoderLayer(x: Sym, name: string, t: ModelConfig['transformer']): Sym {
   const width = x.shape[2] as number;
-  const drop = (n: string) => tf.layers.dropout({ rate: t.dropout, name: `${name}_${n}` });
+  const drop = (n: string) => new SeededDropout({ rate: t.dropout, name: `${name}_${n}` });
   const attn = apply(new MultiHeadSelfAttention({ heads: t.heads, dropout: t.dropout, name: `${name}_attn` }), x);
   let y = apply(tf.layers.add({ name: `${name}_add1` }), [x, apply(drop('drop1'), attn)]);
   y = apply(tf.layers.layerNormalization({ axis: -1, epsilon: t.epsilon, name: `${name}_norm1` }), y);

@@ -8,6 +8,7 @@ import {
   LastStep,
   NearestUpsample,
   PositionalEmbedding,
+  SeededDropout,
   SpatialAttention,
   TorchLstm,
   UnfoldTime,
@@ -61,7 +62,7 @@ function frameFeatures(x: Sym, cfg: ModelConfig): Sym {
 }
 
 function classifier(x: Sym, cfg: ModelConfig, name: string): Sym {
-  const y = cfg.headDropout > 0 ? apply(tf.layers.dropout({ rate: cfg.headDropout, name: 'head_dropout' }), x) : x;
+  const y = cfg.headDropout > 0 ? apply(new SeededDropout({ rate: cfg.headDropout, name: 'head_dropout' }), x) : x;
   return apply(tf.layers.dense({ units: cfg.numClasses, name }), y);
 }
 

@@ -1,5 +1,6 @@
+import type * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw.js';
-import type { Param, ParamOptimizer } from './param-optimizer.js';
+import { modelParams, type Param, type ParamOptimizer } from './param-optimizer.js';
 import { SgdMomentum } from './sgd-momentum.js';
 import type { TrainConfig } from './train-config.js';
 
@@ -7,4 +8,9 @@ export function createOptimizer(c: Pick<TrainConfig, 'optimizer' | 'lr' | 'weigh
   return c.optimizer === 'adamw'
     ? new AdamW(params, { learningRate: c.lr, weightDecay: c.weightDecay })
     : new SgdMomentum(params, { learningRate: c.lr, weightDecay: c.weightDecay, momentum: c.momentum });
+}
+
+/** createOptimizer over a model's parameters: the optimizer data-parallel workers import by name. */
+export function optimizerForModel(c: Pick<TrainConfig, 'optimizer' | 'lr' | 'weightDecay' | 'momentum'>, model: tf.LayersModel): ParamOptimizer {
+  return createOptimizer(c, modelParams(model));
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PreprocessingSpec, Variant } from '@amft/shared';
-import { buildModel, ModelConfig, resolveModelConfig } from '../model/index.js';
+import { buildModel, ModelConfig, resolveModelConfig, withSeededRandom } from '../model/index.js';
 
 /** What a run asks of the model: the CLI's --variant/--lstm, also saved in checkpoints. */
 export interface ModelChoice {
@@ -8,6 +8,8 @@ export interface ModelChoice {
   lstm: boolean;
   /** The full config a checkpoint was trained with (BuiltModel.config): rebuild exactly that. */
   config?: unknown;
+  /** Seeds the weight initialisers (the run's --seed): one seed, one set of initial weights. */
+  seed?: number;
 }
 
 export interface BuiltModel {
@@ -22,7 +24,13 @@ export interface BuiltModel {
 export type ModelFactory = (choice: ModelChoice) => BuiltModel;
 
 /** The project's AMFT models (trainer/src/model). */
-export const amftModelFactory: ModelFactory = ({ variant, lstm, config: saved }) => {
+export const amftModelFactory: ModelFactory = ({ variant, lstm, config: saved, seed }) => {
   const config = saved === undefined ? resolveModelConfig(variant, { lstm }) : ModelConfig.parse(saved);
-  return { model: buildModel(config), preprocessing: config.preprocessing, config };
+  const model = seed === undefined ? buildModel(config) : withSeededRandom(seed, () => buildModel(config));
+  return { model, preprocessing: config.preprocessing, config };
 };
+
+/** The model of a full config (BuiltModel.config), for data-parallel workers to import by name. */
+export function buildFromConfig(config: unknown): tf.LayersModel {
+  return buildModel(ModelConfig.parse(config));
+}

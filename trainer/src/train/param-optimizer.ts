@@ -41,16 +41,18 @@ export abstract class ParamOptimizer extends tf.Optimizer {
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const grads = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const step = this.iterations + 1;
-    tf.tidy(() => {
-      for (const { name, tensor: g } of grads) {
-        const i = this.index.get(name);
-        if (i === undefined) throw new Error(`gradient for '${name}', which is not one of this optimizer's parameters`);
-        if (g == null) continue;
-        const { variable: p, decay } = this.params[i];
+    // one tidy per parameter: a big model's update temporaries never pile up (the seed variant's
+    // several per parameter, 190 MB each, would all be alive at once in the 4 GiB wasm heap)
+    for (const { name, tensor: g } of grads) {
+      const i = this.index.get(name);
+      if (i === undefined) throw new Error(`gradient for '${name}', which is not one of this optimizer's parameters`);
+      if (g == null) continue;
+      const { variable: p, decay } = this.params[i];
+      tf.tidy(() => {
         if (decay && this.weightDecay > 0) p.assign(tf.mul(p, 1 - this.learningRate * this.weightDecay));
         this.update(i, p, g, step);
-      }
-    });
+      });
+    }
     this.incrementIterations();
   }
 
@@ -59,7 +61,12 @@ export abstract class ParamOptimizer extends tf.Optimizer {
     let list = this.slots.get(slot);
     if (!list) this.slots.set(slot, (list = []));
     let v = list[i];
-    if (!v) v = list[i] = tf.keep(tf.variable(tf.zerosLike(this.params[i].variable), false));
+    if (!v) {
+      // (setWeights calls this outside a tidy: the zeros must not outlive the variable's creation)
+      const zeros = tf.zerosLike(this.params[i].variable);
+      v = list[i] = tf.keep(tf.variable(zeros, false));
+      zeros.dispose();
+    }
     return v;
   }
 

@@ -18,8 +18,10 @@ import { learningRateAt } from './lr-schedule.js';
 import { MetricsLog } from './metrics-log.js';
 import { modelParams, type ParamOptimizer } from './param-optimizer.js';
 import { Progress } from './progress.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import { RESUMABLE_CHANGES, type TrainConfig } from './train-config.js';
-import { trainStep, type StepResult } from './train-step.js';
+import { dataParallelEngine, singleEngine, type DataParallelChoice, type StepEngine } from './step-engine.js';
+import type { StepResult } from './train-step.js';
 
 export interface TrainRun {
   /** A freshly built model (on resume its weights are replaced by the checkpoint's). */
@@ -44,8 +46,10 @@ export interface TrainRun {
   signal?: AbortSignal;
   /** Called after every step (tests use it to stop or crash a run at a chosen step). */
   onStep?: (s: { epoch: number; batch: number; globalStep: number } & StepResult) => void;
-  /** Replaces trainStep, e.g. with a data-parallel step. */
-  step?: typeof trainStep;
+  /** The run directory's lock, when the caller took it (else trainModel takes and releases it). */
+  lock?: RunLock;
+  /** Train on worker threads (train/step-engine.ts); on the main thread without. */
+  dataParallel?: DataParallelChoice;
 }
 
 export interface TrainResult {
@@ -63,10 +67,19 @@ export interface TrainResult {
  * with the same batches, augmentations and optimizer state it would have had.
  */
 export async function trainModel(run: TrainRun): Promise<TrainResult> {
+  await mkdir(join(run.outDir, 'checkpoints'), { recursive: true });
+  const lock = run.lock ?? (await acquireRunLock(run.outDir));
+  try {
+    return await trainLocked(run);
+  } finally {
+    if (run.lock === undefined) await lock.release();
+  }
+}
+
+async function trainLocked(run: TrainRun): Promise<TrainResult> {
   const { model, config: cfg, preprocessing: spec, train } = run;
   const log = run.log ?? pino({ level: 'silent' });
   const dirs = { last: join(run.outDir, 'checkpoints', 'last'), best: join(run.outDir, 'checkpoints', 'best') };
-  await mkdir(join(run.outDir, 'checkpoints'), { recursive: true });
   const metrics = new MetricsLog(join(run.outDir, 'metrics.jsonl'));
 
   const trainCounts = classCounts(train.samples);
@@ -76,7 +89,6 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const schedule = { peak: cfg.lr, min: cfg.minLr, warmupSteps: Math.round(cfg.warmupEpochs * stepsPerEpoch), totalSteps };
   const optimizer = createOptimizer(cfg, modelParams(model));
-  const step = run.step ?? trainStep;
 
   let state: TrainState = {
     version: 1,
@@ -105,7 +117,17 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
     }
     await metrics.truncateAfter(-1);
   }
+  const context = { model, optimizer, config: cfg, inputShape: [spec.height, spec.width, spec.channels] as [number, number, number] };
+  let engine: StepEngine;
+  try {
+    engine = run.dataParallel ? await dataParallelEngine(context, run.dataParallel) : singleEngine(context);
+  } catch (err) {
+    optimizer.dispose();
+    throw err;
+  }
+  log.info({ path: engine.name }, `training step: ${engine.name}`);
   const save = async (dir: string, withOptimizer: boolean) => {
+    await engine.pull();
     state.savedAt = new Date().toISOString();
     await saveCheckpoint(dir, { model, optimizer: withOptimizer ? optimizer : undefined, state });
   };
@@ -139,15 +161,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
         }
         const lr = learningRateAt(state.globalStep, schedule);
         optimizer.learningRate = lr;
-        const x = tf.tensor4d(batch.x, [batch.size, spec.height, spec.width, spec.channels]);
-        const y = tf.tensor1d(batch.labels, 'int32');
-        const w = batch.weights ? tf.tensor1d(batch.weights) : null;
-        let r: StepResult;
-        try {
-          r = step(model, optimizer, x, y, w, { labelSmoothing: cfg.labelSmoothing });
-        } finally {
-          tf.dispose([x, y, ...(w ? [w] : [])]);
-        }
+        const r = await engine.step(batch, lr, state.globalStep);
         if (!Number.isFinite(r.loss)) throw new Error(`loss is ${r.loss} at step ${state.globalStep + 1} (epoch ${epoch + 1}); lower --lr?`);
         state.globalStep += 1;
         state.batch = batch.index + 1;
@@ -167,9 +181,11 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
         }
       }
       state.running.seconds += (performance.now() - t) / 1000;
+      await engine.pull();
       await finishEpoch(run, state, epoch, optimizer.learningRate, metrics, save, dirs, log, workers.val);
     }
   } finally {
+    await engine.close();
     optimizer.dispose();
     await Promise.all([workers.train?.close(), workers.val?.close()]);
   }

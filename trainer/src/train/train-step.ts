@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { withDropoutStream } from '../model/seeded-random.js';
 import { imageLogits } from './forward.js';
 import { crossEntropy } from './loss.js';
 import { modelParams } from './param-optimizer.js';
@@ -9,10 +10,16 @@ export interface StepResult {
   correct: number;
 }
 
+export interface StepOptions {
+  labelSmoothing?: number;
+  /** Seeded dropout masks for this step (model/seeded-random.ts); unseeded without. */
+  dropout?: { seed: number; step: number };
+}
+
 /**
  * One optimizer step on a batch: forward in training mode, loss, gradients of the model's
- * trainable variables (tf.variableGrads), update; all intermediate tensors freed. A data-parallel
- * variant can replace this function with the same signature.
+ * trainable variables (tf.variableGrads), update; all intermediate tensors freed. The
+ * data-parallel path (train/step-engine.ts) does the same step with the batch split over workers.
  */
 export function trainStep(
   model: tf.LayersModel,
@@ -20,21 +27,24 @@ export function trainStep(
   x: tf.Tensor,
   y: tf.Tensor1D,
   weights: tf.Tensor1D | null,
-  opts: { labelSmoothing?: number } = {},
+  opts: StepOptions = {},
 ): StepResult {
   const vars = modelParams(model).map((p) => p.variable);
   let correct: tf.Scalar | undefined;
   try {
-    const values = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
+    // the forward pass's activations are freed before the update (peak memory: one, not both)
+    const run = () => tf.tidy(() =>
+      tf.variableGrads(() => {
         const logits = imageLogits(model, x, true);
         // kept out of the gradient tape's scope so it can be read after the step
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32')));
         return crossEntropy(logits, y, weights, opts.labelSmoothing ?? 0);
-      }, vars);
-      optimizer.applyGradients(grads);
-      return tf.stack([value, correct!]);
-    });
+      }, vars),
+    );
+    const { value, grads } = opts.dropout ? withDropoutStream({ ...opts.dropout, rowOffset: 0 }, run) : run();
+    optimizer.applyGradients(grads);
+    const values = tf.stack([value, correct!]);
+    tf.dispose([value, ...Object.values(grads)]);
     const [loss, right] = values.dataSync();
     values.dispose();
     return { loss, correct: right };

@@ -7,3 +7,5 @@ export { AdaptiveScaleFusion } from './scale-fusion.js';
 export { NearestUpsample } from './nearest-upsample.js';
 export { FoldTime, UnfoldTime, LastStep } from './time-fold.js';
 export { TorchLstm } from './lstm.js';
+// serialises as the stock 'Dropout' (not registered under it)
+export { SeededDropout } from './seeded-dropout.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { seededDropout } from '../seeded-random.js';
 import { type CallKwargs, type LayerArgs, type Shape, type Tensors, single, singleShape } from './types.js';
 
 export interface MultiHeadSelfAttentionArgs extends LayerArgs {
@@ -50,7 +51,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const [q, k, v] = tf.unstack(split, 0) as tf.Tensor4D[];
       const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
       let weights = tf.softmax(scores, -1);
-      if (kwargs.training === true && this.dropout > 0) weights = tf.dropout(weights, this.dropout);
+      if (kwargs.training === true && this.dropout > 0) weights = seededDropout(weights, this.dropout);
       const attended = tf.matMul(weights, v); // [n, h, l, dh]
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [n * l, d]);
       const out = tf.add(tf.matMul(merged, this.outKernel.read() as tf.Tensor2D), this.outBias.read());
