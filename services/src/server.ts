@@ -8,6 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { createLogger } from '@amft/shared/logger';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { beginDrain } from './plugins/fer.js';
@@ -63,7 +64,8 @@ async function main(): Promise<void> {
   }
   // Secrets never reach the log: the configuration is printed redacted, and these paths are
   // censored in any object logged.
-  const logger = pino({
+  // JSON lines, pretty-printed when stdout is a terminal.
+  const logger = createLogger({
     level: config.logLevel,
     base: { service: 'fer' },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'config.apiKeys', 'apiKeys'], censor: '[redacted]' },
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     logger.flush();
     process.exit(1);
   }
-  logger.info({ url: server.url }, 'listening');
+  logger.info({ url: server.url, docs: `${server.url}/docs`, page: `${server.url}/` }, 'listening');
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABELS } from '@amft/shared';
 import { loadModel, ModelLoadError } from '../src/model/load-model.js';
-import { DEVICES, Session, providersFor } from '../src/inference/session.js';
+import { DEVICES, Session, planProviders, providersFor } from '../src/inference/session.js';
 import { Classifier } from '../src/pipeline/infer.js';
 import { makeModel } from './fixtures/make-model.js';
 
@@ -74,8 +74,12 @@ t.test('devices: a frozen table; unknown devices are named; cuda falls back to c
   const warnings: string[] = [];
   const log = { info: () => {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
   const m = await loadModel(makeModel().dir, { device: 'cuda', threads: 1, log });
-  // The CUDA provider is not installed on this machine: the session runs on CPU and says so.
-  if (m.session.provider === 'cpu') t.match(warnings.join('\n'), /cuda could not be loaded; falling back to cpu/);
+  // Without the CUDA provider's libraries (this machine) CUDA is not even tried, so onnxruntime
+  // prints no load error: the session runs on CPU and says why. With them, CUDA or a fallback.
+  if (!planProviders('cuda').providers.includes('cuda')) {
+    t.equal(m.session.provider, 'cpu');
+    t.match(m.session.providerReason, /the cuda provider is not installed \(no libonnxruntime_providers_\w+\.so/);
+  } else if (m.session.provider === 'cpu') t.match(warnings.join('\n'), /cuda could not be loaded; falling back to cpu/);
   else t.equal(m.session.provider, 'cuda');
   t.equal(m.session.device, 'cuda');
   await m.session.release();

@@ -9,16 +9,25 @@ commands:
   eval     evaluate a checkpoint on a dataset         (amft eval --help)
   export   export a checkpoint to ONNX                (amft export --help)
   export-triton  a Triton model repository from an export (amft export-triton --help)
+  predict  expressions of the faces in images         (amft predict --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
 
+/** Commands that run TensorFlow.js: its console notices are turned off before they start. */
+const tfjs = async <T>(load: () => Promise<T>): Promise<T> => {
+  (await import('./tfjs-quiet.js')).quietTensorflow();
+  return load();
+};
+
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  info: async () => (await import('./cli/info.js')).runInfo,
-  train: async () => (await import('./cli/train.js')).runTrain,
-  eval: async () => (await import('./cli/eval.js')).runEval,
-  export: async () => (await import('./cli/export.js')).runExport,
+  info: () => tfjs(async () => (await import('./cli/info.js')).runInfo),
+  train: () => tfjs(async () => (await import('./cli/train.js')).runTrain),
+  eval: () => tfjs(async () => (await import('./cli/eval.js')).runEval),
+  export: () => tfjs(async () => (await import('./cli/export.js')).runExport),
   'export-triton': async () => async (argv) => void (await (await import('./cli/export-triton.js')).runExportTriton(argv)),
+  // onnxruntime only: no TensorFlow.js loaded
+  predict: async () => (await import('./cli/predict.js')).runPredict,
 };
 
 async function main(argv: string[]): Promise<number> {

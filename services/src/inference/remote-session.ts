@@ -30,6 +30,9 @@ const PROBE_TIMEOUT_MS = 2000;
 export class RemoteSession implements ModelSession {
   readonly provider = 'remote';
   readonly threads = 0;
+  get providerReason(): string {
+    return '--inference-url: the model runs on a remote Open Inference Protocol v2 server';
+  }
   private meta: ModelMetadataResponse | undefined;
   /** Mismatches between the remote graph and the metadata, once described. */
   problems: string[] = [];

@@ -11,7 +11,7 @@ const data = workerData as SessionThreadData;
 await serveThread<SessionThreadInfo, RunRequest, Awaited<ReturnType<Session['run']>>>(async () => {
   const s = await Session.open(data.model, { ...data.opts, log: threadLog });
   return {
-    info: { device: s.device, provider: s.provider, threads: s.threads, inputNames: [...s.inputNames], outputNames: [...s.outputNames], inputs: s.inputs, outputs: s.outputs },
+    info: { device: s.device, provider: s.provider, providerReason: s.providerReason, threads: s.threads, inputNames: [...s.inputNames], outputNames: [...s.outputNames], inputs: s.inputs, outputs: s.outputs },
     handle: (req) => s.run(req.feeds, req.fetches),
     close: () => s.release(),
   };

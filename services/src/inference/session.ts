@@ -3,6 +3,9 @@
  * to CPU when the device's provider cannot be loaded (and says so), checks feeds against the
  * session's inputs, and hands back plain typed arrays so no onnxruntime type leaks out.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 /** Device name -> execution providers, in order of preference. */
@@ -22,6 +25,40 @@ export function providersFor(device: string): readonly string[] {
   const p = Object.hasOwn(DEVICES, device) ? DEVICES[device] : undefined;
   if (!p) throw new UnknownDeviceError(device);
   return p;
+}
+
+/** Where onnxruntime-node keeps its native libraries on this platform. */
+function ortLibraryDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+  return join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** Libraries a provider needs beside the onnxruntime binding (the CPU provider is built in). */
+const PROVIDER_LIBRARIES: Readonly<Record<string, readonly string[]>> = {
+  cuda: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'],
+};
+
+export interface ProviderPlan {
+  /** Providers to try, best first. */
+  providers: readonly string[];
+  /** Why the first one, in words, for the log. */
+  reason: string;
+}
+
+/**
+ * The providers worth trying for `device`, decided without asking onnxruntime: a provider whose
+ * library is not installed (onnxruntime-node's install script did not fetch it, the normal case
+ * on a CPU machine) is left out, so onnxruntime never prints its load error for it.
+ */
+export function planProviders(device: string, libraryDir = ortLibraryDir()): ProviderPlan {
+  const wanted = providersFor(device);
+  const missing = (ep: string) => (PROVIDER_LIBRARIES[ep] ?? []).filter((f) => !existsSync(join(libraryDir, f)));
+  const providers = wanted.filter((ep) => missing(ep).length === 0);
+  const skipped = wanted.filter((ep) => !providers.includes(ep));
+  const reason = skipped.length
+    ? `device '${device}': ${skipped.map((ep) => `the ${ep} provider is not installed (no ${missing(ep)[0]}; ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install fetches it)`).join('; ')}`
+    : `device '${device}' requested`;
+  return { providers, reason };
 }
 
 export interface SessionLog {
@@ -62,6 +99,8 @@ export interface ModelSession {
   readonly device: string;
   /** The execution provider actually in use. */
   readonly provider: string;
+  /** Why `provider`: the device asked for, a provider library absent, or its load error. */
+  readonly providerReason: string;
   readonly threads: number;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -85,10 +124,12 @@ export class Session implements ModelSession {
     /** The execution provider actually in use. */
     readonly provider: string,
     readonly threads: number,
+    readonly providerReason: string,
   ) {}
 
   static async open(model: string | Uint8Array, opts: SessionOptions): Promise<Session> {
-    const providers = providersFor(opts.device);
+    const plan = planProviders(opts.device);
+    const providers = plan.providers;
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       // Warnings such as unused initializers in the bundled BlazeFace file are noise; errors stay.
@@ -104,12 +145,15 @@ export class Session implements ModelSession {
     for (let i = 0; i < providers.length; i++) {
       const eps = providers.slice(i);
       try {
-        const options = { ...base, executionProviders: [...eps] };
+        // A provider other than the CPU may still fail to load (no driver, wrong CUDA): its
+        // onnxruntime error line is kept quiet, the fallback below logs the reason once.
+        const options = { ...base, executionProviders: [...eps], ...(eps[0] !== 'cpu' ? { logSeverityLevel: 4 as const } : {}) };
         const inner = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
         if (i > 0) {
           opts.log?.warn({ device: opts.device, wanted: providers[0], provider: eps[0], reason: errorMessage(lastError) }, `execution provider ${providers[0]} could not be loaded; falling back to ${eps[0]}`);
         }
-        return new Session(inner, opts.device, eps[0], opts.threads);
+        const reason = i > 0 ? `${providers[0]} failed to load: ${errorMessage(lastError)}` : plan.reason;
+        return new Session(inner, opts.device, eps[0], opts.threads, reason);
       } catch (err) {
         lastError = err;
         // A model that cannot be parsed fails on every provider: do not retry it.

@@ -9,6 +9,7 @@ import { Session, type FloatTensor, type IoInfo, type ModelSession, type Session
 export interface SessionThreadInfo {
   device: string;
   provider: string;
+  providerReason: string;
   threads: number;
   inputNames: string[];
   outputNames: string[];
@@ -43,6 +44,9 @@ export class WorkerSession implements ModelSession {
   }
   get provider(): string {
     return this.thread.info.provider;
+  }
+  get providerReason(): string {
+    return this.thread.info.providerReason;
   }
   get threads(): number {
     return this.thread.info.threads;

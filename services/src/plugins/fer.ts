@@ -189,6 +189,7 @@ async function ferPlugin(app: FastifyInstance, opts: { config: Config }): Promis
       variant: model.metadata.variant,
       dir: model.dir,
       provider: model.session.provider,
+      providerReason: model.session.providerReason,
       sequenceHead: model.hasSequence,
       detector: preprocessor.detector.inputSize,
       detectorModels: preprocessor.detector.models,

@@ -4,6 +4,7 @@
 // tfjs-node(-gpu) are optional: they are imported dynamically and only when resolvable.
 import * as tf from '@tensorflow/tfjs';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -39,7 +40,11 @@ const require = createRequire(import.meta.url);
 function installed(name: BackendName): boolean {
   if (name === 'cpu') return true;
   try {
-    require.resolve(PACKAGES[name]);
+    const main = require.resolve(PACKAGES[name]);
+    // tfjs-node(-gpu) is usable only once its install script has fetched libtensorflow and its
+    // binding into lib/ (the repository's .npmrc turns install scripts off; the trainer image
+    // runs this one): without lib/ the package is present but cannot load.
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') return existsSync(path.join(path.dirname(main), '..', 'lib'));
     return true;
   } catch {
     return false;

@@ -1,5 +1,5 @@
 import { Variant } from '@amft/shared';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
 import { formatBadRows } from '../data/bad-rows.js';
@@ -8,6 +8,8 @@ import { evaluateModel } from '../evaluate/evaluate-model.js';
 import { writeReport } from '../evaluate/write-report.js';
 import { disposeCheckpoint, loadCheckpoint, restoreModelWeights } from '../train/checkpoint.js';
 import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
+import { cliLogger } from './log.js';
+import { withProgress } from '../progress.js';
 import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, parseFlags } from './flags.js';
 
 const USAGE = `usage: amft eval --checkpoint <dir> --data <path> --out <dir> [options]
@@ -45,6 +47,8 @@ export interface EvalDeps {
   selectBackend?: (preferred?: BackendName) => Promise<{ name: string }>;
   log?: Logger;
   out?: { write: (text: string) => unknown };
+  /** Progress display (default stderr: a bar on a terminal, a line every 10 s otherwise). */
+  progress?: { isTTY?: boolean; write: (text: string) => unknown };
 }
 
 /** `amft eval`: a checkpoint over a dataset -> report.json, report.md, confusion.png. */
@@ -55,7 +59,7 @@ export async function runEval(argv: string[], deps: EvalDeps = {}): Promise<void
     return;
   }
   const f = parseFlags(argv, OPTIONS, EvalFlags);
-  const log = deps.log ?? pino({ name: 'amft-eval', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const log = deps.log ?? cliLogger('amft-eval');
   const backend = await (deps.selectBackend ?? ((b) => selectBackend(b, log)))(f.backend);
 
   const ckpt = await loadCheckpoint(f.checkpoint);
@@ -71,12 +75,15 @@ export async function runEval(argv: string[], deps: EvalDeps = {}): Promise<void
     if (JSON.stringify(built.preprocessing) !== JSON.stringify(spec)) {
       throw new Error(`the rebuilt model expects ${JSON.stringify(built.preprocessing)}, the checkpoint was trained on ${JSON.stringify(spec)}`);
     }
-    const data = await loadDataset(
-      { path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow },
-      { spec, storeSize: f.storeSize, cacheDir: f.cacheDir },
+    const shown = { unit: 'images', stream: deps.progress ?? process.stderr };
+    const data = await withProgress({ label: 'decode', ...shown }, (onProgress) =>
+      loadDataset(
+        { path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow },
+        { spec, storeSize: f.storeSize, cacheDir: f.cacheDir, onProgress },
+      ),
     );
     if (data.bad.length) log.warn(`left out ${data.bad.length} bad rows:\n${formatBadRows(data.bad)}`);
-    const evaluation = await evaluateModel(built.model, data.dataset, spec, { batchSize: f.batchSize });
+    const evaluation = await withProgress({ label: 'evaluate', ...shown }, (onProgress) => evaluateModel(built.model, data.dataset, spec, { batchSize: f.batchSize, onProgress }));
     const files = await writeReport(f.out, evaluation.report, {
       title: f.title ?? `Evaluation of ${f.data}`,
       extra: {

@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EvalSummary, type ClassificationReport } from '@amft/shared';
 import { CardRecipe, MODEL_CARD_FILE, renderModelCard } from '../export/model-card.js';
@@ -11,6 +12,7 @@ import { prepareValSet } from '../export/onnx-val.js';
 import { tuneExport, type TuneResult } from '../export/tune-export.js';
 import { exportCheckpoint, type WrittenExport } from '../export/write-export.js';
 import { DataFlags, dataOptions, parseFlags } from './flags.js';
+import { progress } from '../progress.js';
 
 const USAGE = `usage: amft export --checkpoint <dir> --out <dir> [options]
 
@@ -73,6 +75,8 @@ export interface ExportDeps {
   out?: { write: (text: string) => unknown };
   /** Creation time written to the metadata (default: now). */
   now?: () => Date;
+  /** Progress display (default stderr): checkpoint loaded, TTA/calibration, ONNX written and checked, model card. */
+  progress?: { isTTY?: boolean; write: (text: string) => unknown };
 }
 
 interface EvalReportFile extends ClassificationReport {
@@ -98,6 +102,20 @@ async function readReportFile(path: string): Promise<EvalReportFile> {
 export async function readEvalReport(path: string): Promise<EvalSummary> {
   const r = await readReportFile(path);
   return EvalSummary.parse({ split: splitName(r, path), count: r.count, accuracy: r.accuracy, macroF1: r.macroF1 });
+}
+
+/**
+ * Copies the pictures the model card shows into the export: the run's curves.png and
+ * curves.svg (the checkpoint is <run>/checkpoints/<name>) and the first eval report's
+ * confusion.png, when they exist. Returns the names copied.
+ */
+async function copyFigures(f: ExportFlags, out: string): Promise<{ curves?: string; confusion?: string }> {
+  const copy = async (from: string, name: string) => (existsSync(from) ? (await copyFile(from, join(out, name)), name) : undefined);
+  const run = dirname(dirname(resolve(f.checkpoint)));
+  const curves = await copy(join(run, 'curves.png'), 'curves.png');
+  if (curves) await copy(join(run, 'curves.svg'), 'curves.svg');
+  const confusion = f.evalReport[0] ? await copy(join(dirname(f.evalReport[0]), 'confusion.png'), 'confusion.png') : undefined;
+  return { ...(curves ? { curves } : {}), ...(confusion ? { confusion } : {}) };
 }
 
 /** Parses `amft export` flags (throws ZodError / ERR_PARSE_ARGS like the other commands). */
@@ -132,9 +150,15 @@ export async function exportWithFlags(f: ExportFlags, deps: ExportDeps = {}): Pr
   const metrics = await Promise.all(f.evalReport.map(readEvalReport));
   const recipe = f.card ? await readCard(f.card) : undefined;
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  // steps: load the checkpoint; TTA and calibration (measured on --val-data when given); convert,
+  // write and check the ONNX graph (with --optimize, the optimized graph against the portable
+  // one); the model card
+  const bar = progress({ label: 'export', total: 4, unit: 'steps', stream: deps.progress ?? process.stderr });
   const loaded = await (deps.loadCheckpoint ?? loadTrainerCheckpoint)(f.checkpoint);
+  bar.tick();
   try {
     const tuning = await tune(f, loaded);
+    bar.tick();
     const written = await exportCheckpoint(
       loaded.model,
       loaded.config,
@@ -142,13 +166,17 @@ export async function exportWithFlags(f: ExportFlags, deps: ExportDeps = {}): Pr
       { ...loaded.metadata, ...(metrics.length ? { metrics } : {}), createdAt: (deps.now ?? (() => new Date()))() },
       { name: f.name, optimize: f.optimize, quantize: f.quantize, tta: tuning.tta, calibration: tuning.calibration },
     );
+    bar.tick();
     const reports = await Promise.all(f.evalReport.map(async (p) => {
       const r = await readReportFile(p);
       return { split: splitName(r, p), report: r };
     }));
-    await writeFile(join(f.out, MODEL_CARD_FILE), renderModelCard({ metadata: written.metadata, bytes: written.bytes, reports, trainConfig: loaded.trainConfig, tuning, recipe }));
+    const figures = await copyFigures(f, f.out);
+    await writeFile(join(f.out, MODEL_CARD_FILE), renderModelCard({ metadata: written.metadata, bytes: written.bytes, reports, trainConfig: loaded.trainConfig, tuning, recipe, figures }));
+    bar.tick();
     return { ...written, tuning };
   } finally {
+    bar.done();
     loaded.model.dispose();
   }
 }

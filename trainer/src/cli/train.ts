@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Variant } from '@amft/shared';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { FactoryRef } from '../backend/data-parallel.js';
 import { availableBackends, BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
@@ -15,6 +15,8 @@ import { OPTIMIZERS, TrainConfig } from '../train/train-config.js';
 import { DataParallelFlag, planDataParallel } from '../train/parallel-plan.js';
 import { acquireRunLock, type RunLock } from '../train/run-lock.js';
 import { trainModel, type TrainResult } from '../train/train-loop.js';
+import { cliLogger } from './log.js';
+import { withProgress } from '../progress.js';
 import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, optionalInt, optionalNumber, parseFlags, withFlagNames } from './flags.js';
 
 const USAGE = `usage: amft train --data <path> --out <run dir> [options]
@@ -171,7 +173,7 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
       workers: f.workers,
     }),
   );
-  const log = deps.log ?? pino({ name: 'amft-train', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const log = deps.log ?? cliLogger('amft-train');
   // (workers rebuild the model from its config: a frozen trunk trains on the main thread)
   const planned = { batchSize: config.batchSize, canBuildInWorkers: (deps.createModel === undefined || deps.workerModel !== undefined) && !f.freezeTrunk };
   // planned on the backend about to be chosen: under workers the main thread starts single-threaded
@@ -193,14 +195,20 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
     const spec = built.preprocessing;
     const loadOpts = { spec, storeSize: f.storeSize, cacheDir: f.cacheDir };
     const t0 = performance.now();
-    const train = await loadDataset({ path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow }, loadOpts);
+    const shown = { unit: 'images', stream: out };
+    const train = await withProgress({ label: 'decode train', ...shown }, (onProgress) =>
+      loadDataset({ path: f.data, format: f.format, root: f.root, usage: f.usage, maxSamples: f.maxSamples, onBadRow: f.onBadRow }, { ...loadOpts, onProgress }),
+    );
     reportLoad(log, 'train', train, t0);
     let val: LoadedDataset | undefined;
-    if (f.valData) {
+    const valData = f.valData;
+    if (valData) {
       const t1 = performance.now();
-      val = await loadDataset(
-        { path: f.valData, format: f.valFormat, root: f.valRoot ?? f.root, usage: f.valUsage, maxSamples: f.valMaxSamples, onBadRow: f.onBadRow },
-        loadOpts,
+      val = await withProgress({ label: 'decode val', ...shown }, (onProgress) =>
+        loadDataset(
+          { path: valData, format: f.valFormat, root: f.valRoot ?? f.root, usage: f.valUsage, maxSamples: f.valMaxSamples, onBadRow: f.onBadRow },
+          { ...loadOpts, onProgress },
+        ),
       );
       reportLoad(log, 'val', val, t1);
     } else {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import type { ProgressSink } from '../progress.js';
 import type { BadRow } from './bad-rows.js';
 import { imageSize, type ImageGeometry } from './sample.js';
 
@@ -15,11 +16,12 @@ export interface DecodedImages {
  * to grayscale or sRGB without alpha. `concurrency` files are in flight at a time; libvips does
  * the work off the main thread.
  */
-export async function decodeImages(paths: readonly string[], geometry: ImageGeometry, concurrency = 16): Promise<DecodedImages> {
+export async function decodeImages(paths: readonly string[], geometry: ImageGeometry, concurrency = 16, onProgress?: ProgressSink): Promise<DecodedImages> {
   const size = imageSize(geometry);
   const pixels = new Uint8Array(paths.length * size);
   const failed: DecodedImages['failed'] = [];
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < paths.length) {
       const index = next++;
@@ -32,6 +34,7 @@ export async function decodeImages(paths: readonly string[], geometry: ImageGeom
           code === 'ENOENT' ? 'file not found' : code ? `cannot read file (${code})` : `cannot decode image: ${(err as Error).message}`;
         failed.push({ index, where: path, reason });
       }
+      onProgress?.(++done, paths.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, paths.length)) }, worker));

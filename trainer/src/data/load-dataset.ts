@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { PreprocessingSpec } from '@amft/shared';
 import sharp from 'sharp';
+import type { ProgressSink } from '../progress.js';
 import { DataError, settleBadRows, type BadRow } from './bad-rows.js';
 import { cacheKey, readCache, writeCache, type CachedDataset } from './dataset-cache.js';
 import { DataSource, type DataFormat, type DataSourceInput } from './data-source.js';
@@ -28,6 +29,8 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Images decoded at a time. */
   concurrency?: number;
+  /** Told of each image file decoded (folder and manifest datasets). */
+  onProgress?: ProgressSink;
 }
 
 export interface LoadedDataset {
@@ -74,7 +77,7 @@ export async function loadDataset(input: DataSourceInput, opts: LoadOptions): Pr
     result = await cached(
       async () => ({ format, content, geometry, samples, files: await Promise.all(samples.map((s) => fileStamp(s.source))) }),
       async () => {
-        const decoded = await decodeListed(samples, geometry, opts.concurrency);
+        const decoded = await decodeListed(samples, geometry, opts.concurrency, opts.onProgress);
         return { dataset: decoded.dataset, bad: [...listed.bad, ...decoded.bad] };
       },
     );
@@ -86,8 +89,8 @@ export async function loadDataset(input: DataSourceInput, opts: LoadOptions): Pr
   return { ...result, format };
 }
 
-async function decodeListed(samples: Sample[], geometry: ImageGeometry, concurrency?: number): Promise<CachedDataset> {
-  const decoded = await decodeImages(samples.map((s) => s.source), geometry, concurrency);
+async function decodeListed(samples: Sample[], geometry: ImageGeometry, concurrency?: number, onProgress?: ProgressSink): Promise<CachedDataset> {
+  const decoded = await decodeImages(samples.map((s) => s.source), geometry, concurrency, onProgress);
   const bad: BadRow[] = decoded.failed.map(({ where, reason }) => ({ where, reason }));
   const failed = new Set(decoded.failed.map((f) => f.index));
   const all: ImageDataset = { geometry, samples, pixels: decoded.pixels };

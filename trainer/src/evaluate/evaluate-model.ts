@@ -3,6 +3,7 @@ import { argmax, classificationReport, expectedCalibrationError, LABELS, softmax
 import { iterateBatches } from '../data/batch-iterator.js';
 import type { BatchWorkers } from '../data/batch-workers.js';
 import type { ImageDataset } from '../data/sample.js';
+import type { ProgressSink } from '../progress.js';
 import { imageLogits } from '../train/forward.js';
 
 export interface Evaluation {
@@ -21,7 +22,7 @@ export async function evaluateModel(
   model: tf.LayersModel,
   dataset: ImageDataset,
   spec: PreprocessingSpec,
-  opts: { batchSize?: number; workers?: BatchWorkers } = {},
+  opts: { batchSize?: number; workers?: BatchWorkers; onProgress?: ProgressSink } = {},
 ): Promise<Evaluation> {
   const n = dataset.samples.length;
   const predictions = new Int32Array(n);
@@ -39,6 +40,7 @@ export async function evaluateModel(
       lossSum += logSumExp(values, i * k, k) - values[i * k + batch.labels[i]];
     }
     offset += batch.size;
+    opts.onProgress?.(offset, n);
   }
   const labels = Int32Array.from(dataset.samples, (s) => s.label);
   const report = { ...classificationReport(labels, predictions, LABELS), ece: expectedCalibrationError(probabilities, labels) };

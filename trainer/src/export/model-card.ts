@@ -50,6 +50,8 @@ export interface CardInput {
   reports: CardReport[];
   /** Training hyperparameters, as recorded in the checkpoint. */
   trainConfig?: Record<string, unknown>;
+  /** Pictures beside the card (file names relative to it): the run's curves, the first report's confusion matrix. */
+  figures?: { curves?: string; confusion?: string };
   /** What `amft export` measured and decided on --val-data (TTA, temperature). */
   tuning?: TuneResult;
   recipe?: CardRecipe;
@@ -120,7 +122,7 @@ function tuningLines(m: ModelMetadata, t: TuneResult | undefined): string[] {
   return lines;
 }
 
-export function renderModelCard({ metadata: m, bytes, reports, trainConfig, tuning, recipe }: CardInput): string {
+export function renderModelCard({ metadata: m, bytes, reports, trainConfig, tuning, recipe, figures = {} }: CardInput): string {
   const p = m.preprocessing;
   const lines = [
     `# Model card: ${m.name}`,
@@ -156,10 +158,12 @@ export function renderModelCard({ metadata: m, bytes, reports, trainConfig, tuni
     const shown = keys.filter((k) => k in trainConfig).map((k) => `${k} ${JSON.stringify(trainConfig[k])}`);
     if (shown.length) lines.push(`- hyperparameters: ${shown.join(', ')}`);
   }
+  if (figures.curves) lines.push('', `![Loss and accuracy per epoch, train and validation](${figures.curves})`);
   lines.push('');
   if (recipe) lines.push(...recipeLines(recipe));
   lines.push(...tuningLines(m, tuning));
   lines.push('## Evaluation', '');
+  if (figures.confusion) lines.push(`![Confusion matrix${reports[0] ? ` on ${reports[0].split}` : ''}](${figures.confusion})`, '');
   if (reports.length === 0) lines.push('No evaluation report was given to `amft export --eval-report`.', '');
   for (const { split, report } of reports) {
     lines.push(`Accuracy **${pct(report.accuracy)}**, macro-F1 **${pct(report.macroF1)}** on ${fmt(report.count)} images of \`${split}\`.`, '');

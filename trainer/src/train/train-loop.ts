@@ -19,6 +19,7 @@ import { MetricsLog } from './metrics-log.js';
 import { modelParams, type ParamOptimizer } from './param-optimizer.js';
 import { Progress } from './progress.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
+import { withProgress, type ProgressSink } from '../progress.js';
 import { RESUMABLE_CHANGES, type TrainConfig } from './train-config.js';
 import { dataParallelEngine, singleEngine, type DataParallelChoice, type StepEngine } from './step-engine.js';
 import type { StepResult } from './train-step.js';
@@ -213,7 +214,8 @@ async function finishEpoch(
     seconds: running.seconds,
     imagesPerSecond: running.seconds > 0 ? running.seen / running.seconds : 0,
   };
-  const val = run.val ? await evaluateModel(run.model, run.val, run.preprocessing, { batchSize: run.config.evalBatchSize, workers: valWorkers }) : undefined;
+  const evaluate = (onProgress?: ProgressSink) => evaluateModel(run.model, run.val!, run.preprocessing, { batchSize: run.config.evalBatchSize, workers: valWorkers, onProgress });
+  const val = run.val ? await (run.progress ? withProgress({ label: `validation, epoch ${epoch + 1}`, unit: 'images', stream: run.progress }, evaluate) : evaluate()) : undefined;
   if (val) Object.assign(record, { valLoss: val.loss, valAccuracy: val.report.accuracy, valMacroF1: val.report.macroF1 });
   state.history.push(record);
   state.epoch = epoch + 1;
