@@ -24,6 +24,7 @@ import modelRoutes from './routes/model/index.js';
 import predictRoutes from './routes/predict/index.js';
 import predictSequenceRoutes from './routes/predict-sequence/index.js';
 import evaluateRoutes from './routes/evaluate/index.js';
+import { round2 } from './round.js';
 import metricsRoutes from './routes/metrics/index.js';
 import v2Routes from './routes/v2/index.js';
 
@@ -82,7 +83,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     if (secret !== undefined) throw new SecretInQueryError(JSON.stringify(secret.slice(0, 40)));
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: redactUrl(req.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remoteAddress: req.ip }, 'request completed');
+    req.log.info({ method: req.method, url: redactUrl(req.url), statusCode: reply.statusCode, ms: round2(reply.elapsedTime), remoteAddress: req.ip }, 'request completed');
   });
 
   await app.register(deadlinePlugin, { config });

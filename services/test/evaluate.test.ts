@@ -77,7 +77,7 @@ t.test('manifest under the data root: report, bad rows with line numbers', async
     { line: 5, reason: "no file 'imgs/missing.png' under the data root" },
     { line: 6, reason: r.body.badRows[1].reason },
     { line: 7, reason: "unknown label 'grumpy'" },
-    { line: 8, reason: 'expected 2 cells, got 3' },
+    { line: 8, reason: 'expected 2 fields (as the header), got 3' },
   ]);
   t.match(r.body.badRows[1].reason, /corrupt\.png.*(could not be decoded|not a PNG)/);
   t.equal(r.body.badRowCount, 4);
@@ -182,7 +182,7 @@ t.test('bad input', async (t) => {
   const many = ['path,label', ...Array.from({ length: MAX_ROWS + 1 }, () => 'imgs/0.png,happy')].join('\n');
   const cases: [string, () => Promise<any>, number, string, RegExp][] = [
     ['unclosed quote', () => api.post('/evaluate', 'path,label\n"imgs/0.png,happy\n', { 'content-type': 'text/csv' }), 400, 'FER_ERR_BAD_CSV', /quote/i],
-    ['unknown header', () => api.post('/evaluate', 'file,class\na.png,happy\n', { 'content-type': 'text/csv' }), 400, 'FER_ERR_BAD_CSV', /path,label/],
+    ['header without a label column', () => api.post('/evaluate', 'image,size\na.png,12\n', { 'content-type': 'text/csv' }), 400, 'FER_ERR_BAD_CSV', /path,label/],
     ['empty CSV', () => api.postFiles('/evaluate', [['csv', 'e.csv', new Uint8Array(0), 'text/csv']]), 400, 'FER_ERR_BAD_CSV', /empty/],
     ['binary CSV', () => api.postFiles('/evaluate', [['csv', 'b.csv', imgs[0], 'text/csv']]), 400, 'FER_ERR_BAD_CSV', /NUL|binary|header/],
     ['no csv part', () => api.postFiles('/evaluate', [['images', 'a.png', imgs[0], 'image/png']]), 400, 'FER_ERR_MISSING_FIELD', /csv/],

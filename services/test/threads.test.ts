@@ -1,10 +1,10 @@
 /**
- * Worker threads (src/threads.ts) and the expression model on its own thread
+ * Worker threads (shared/src/threads/) and the expression model on its own thread
  * (inference/worker-session.ts).
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { ThreadClient } from '../src/threads.js';
+import { ThreadClient } from '@amft/shared/threads';
 import { Session } from '../src/inference/session.js';
 import { WorkerSession } from '../src/inference/worker-session.js';
 import { makeModel } from './fixtures/make-model.js';
@@ -33,6 +33,16 @@ t.test('ThreadClient: calls, coded errors, a worker that dies, close', async (t)
   t.same(await slow, { echo: 'slow' }, 'close waits for the calls in flight');
   await t.rejects(c.call({ value: 1 }), /echo thread is closed/);
   await c.close(); // twice is fine
+});
+
+t.test('ThreadClient: transfer lists move buffers; restart: false leaves a dead worker closed', async (t) => {
+  const c = await ThreadClient.start<{ started: number }, EchoRequest, unknown>(ECHO, undefined, { name: 'echo', restart: false, unref: true });
+  const bytes = Uint8Array.from([1, 2, 3]);
+  t.same(await c.call({ value: bytes }, [bytes.buffer]), { echo: Uint8Array.from([1, 2, 3]) }, 'the worker got the bytes');
+  t.equal(bytes.byteLength, 0, 'moved, not copied');
+  await t.rejects(c.call({ exit: 2 }), /echo thread exited with code 2/);
+  await t.rejects(c.call({ value: 1 }), /echo thread is closed/, 'not started again');
+  await c.close();
 });
 
 t.test('ThreadClient: a worker that cannot open rejects start with its error', async (t) => {

@@ -5,10 +5,6 @@ export const NUM_CLASSES = LABELS.length;
 
 const INDEX: ReadonlyMap<string, number> = new Map(LABELS.map((l, i) => [l, i]));
 
-export function isLabel(value: string): value is Label {
-  return INDEX.has(value);
-}
-
 /**
  * Parses a label given as a class name (case-insensitive) or as a class index ("0".."6").
  * Returns the class index, or undefined when the value names no class.

@@ -1,5 +1,6 @@
 // The bundled default model (models/default) behind the real server on 127.0.0.1: a real photo,
-// real FER2013 validation crops, and /evaluate computed by the same code as `amft eval`.
+// and real FER2013 validation crops, where /evaluate agrees with /predict image by image. That
+// /evaluate reads and scores a set as `amft eval` does is train-serve-agreement.test.ts.
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
 import { LABELS, ModelMetadata } from '@amft/shared';

@@ -2,7 +2,7 @@
  * Worker thread of a WorkerSession: opens one Session and runs it for the main thread.
  */
 import { workerData } from 'node:worker_threads';
-import { serveThread, threadLog } from '../threads.js';
+import { serveThread, threadLog } from '@amft/shared/threads';
 import { Session } from './session.js';
 import type { RunRequest, SessionThreadData, SessionThreadInfo } from './worker-session.js';
 

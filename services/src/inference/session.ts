@@ -127,7 +127,7 @@ export class Session implements ModelSession {
     readonly providerReason: string,
   ) {}
 
-  static async open(model: string | Uint8Array, opts: SessionOptions): Promise<Session> {
+  static async open(model: string, opts: SessionOptions): Promise<Session> {
     const plan = planProviders(opts.device);
     const providers = plan.providers;
     const base: ort.InferenceSession.SessionOptions = {
@@ -148,7 +148,7 @@ export class Session implements ModelSession {
         // A provider other than the CPU may still fail to load (no driver, wrong CUDA): its
         // onnxruntime error line is kept quiet, the fallback below logs the reason once.
         const options = { ...base, executionProviders: [...eps], ...(eps[0] !== 'cpu' ? { logSeverityLevel: 4 as const } : {}) };
-        const inner = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+        const inner = await ort.InferenceSession.create(model, options);
         if (i > 0) {
           opts.log?.warn({ device: opts.device, wanted: providers[0], provider: eps[0], reason: errorMessage(lastError) }, `execution provider ${providers[0]} could not be loaded; falling back to ${eps[0]}`);
         }

@@ -3,7 +3,7 @@
  * surface as `Session`, but `run` leaves the calling thread free while onnxruntime computes.
  * Feeds and results are copied between the threads (a batch of 32 48x48 crops is 295 KB).
  */
-import { siblingModule, ThreadClient } from '../threads.js';
+import { siblingModule, ThreadClient } from '@amft/shared/threads';
 import { Session, type FloatTensor, type IoInfo, type ModelSession, type SessionOptions } from './session.js';
 
 export interface SessionThreadInfo {
@@ -18,7 +18,7 @@ export interface SessionThreadInfo {
 }
 
 export interface SessionThreadData {
-  model: string | Uint8Array;
+  model: string;
   opts: Omit<SessionOptions, 'log'>;
 }
 
@@ -31,7 +31,7 @@ export class WorkerSession implements ModelSession {
   private constructor(private readonly thread: ThreadClient<SessionThreadInfo, RunRequest, Record<string, FloatTensor>>) {}
 
   /** Opens `model` in a new worker thread; rejects as `Session.open` would. */
-  static async open(model: string | Uint8Array, opts: SessionOptions): Promise<WorkerSession> {
+  static async open(model: string, opts: SessionOptions): Promise<WorkerSession> {
     const { log, ...rest } = opts;
     const data: SessionThreadData = { model, opts: rest };
     const threadLog = log && { info: log.info.bind(log), warn: log.warn.bind(log), error: (o: object, m?: string) => log.warn(o, m) };
@@ -74,7 +74,7 @@ export class WorkerSession implements ModelSession {
 }
 
 /** Opens a session on the calling thread or, with `inWorker`, on a worker thread of its own. */
-export async function openSession(model: string | Uint8Array, opts: SessionOptions & { inWorker?: boolean }): Promise<ModelSession> {
+export async function openSession(model: string, opts: SessionOptions & { inWorker?: boolean }): Promise<ModelSession> {
   const { inWorker, ...rest } = opts;
   return inWorker ? WorkerSession.open(model, rest) : Session.open(model, rest);
 }

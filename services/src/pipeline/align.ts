@@ -3,12 +3,13 @@
  * A detected face is cropped as a square around its box, grown by `faceMargin` of the box on
  * each side, rotated about its centre so that the eyes are level, and resampled to the model's
  * input size (bilinear, averaged over up to 4x4 samples per output pixel when shrinking). Pixels
- * outside the image repeat the nearest edge. Grayscale models get ITU-R BT.601 luma.
- * A whole-image region (no detection, or detect=never) is resized to the input size as it is,
- * with sharp, the way the trainer resizes its images.
+ * outside the image repeat the nearest edge. Grayscale models get the shared `grayLevel`
+ * (BT.601 luma, shared/src/image/gray.ts), the conversion the trainer uses.
+ * A whole-image region (no detection, or detect=never) becomes the input by the shared
+ * `imageToInput`, exactly as the trainer turns an image file into a training sample.
  */
-import sharp from 'sharp';
-import type { PreprocessingSpec } from '@amft/shared';
+import { grayLevel, type PreprocessingSpec } from '@amft/shared';
+import { imageToInput } from '@amft/shared/image';
 import type { DecodedImage } from './decode.js';
 import type { FaceRegion } from './detect/index.js';
 
@@ -32,18 +33,8 @@ export function alignFace(img: DecodedImage, region: FaceRegion, spec: CropSpec)
 }
 
 /** The whole image as the face: resized to the model input, channels converted. */
-export async function wholeImageCrop(img: DecodedImage, spec: CropSpec): Promise<Uint8Array> {
-  const rgb =
-    img.width === spec.width && img.height === spec.height
-      ? img.data
-      : await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(spec.width, spec.height, { fit: 'fill' }).raw().toBuffer();
-  return spec.channels === 1 ? toGray(rgb) : new Uint8Array(rgb);
-}
-
-function toGray(rgb: Uint8Array): Uint8Array {
-  const out = new Uint8Array(rgb.length / 3);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]);
-  return out;
+export function wholeImageCrop(img: DecodedImage, spec: CropSpec): Promise<Uint8Array> {
+  return imageToInput(img, spec);
 }
 
 /** Crops any face region: detected faces are aligned, whole-image regions resized. */
@@ -101,7 +92,7 @@ export function sampleRotated(img: DecodedImage, cx: number, cy: number, srcW: n
         }
       }
       const o = (v * W + u) * C;
-      if (C === 1) out[o] = Math.round((0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / n);
+      if (C === 1) out[o] = grayLevel(rgb[0] / n, rgb[1] / n, rgb[2] / n);
       else for (let c = 0; c < 3; c++) out[o + c] = Math.round(rgb[c] / n);
     }
   }

@@ -9,6 +9,7 @@ import type { PreprocessingSpec } from '@amft/shared';
 import { decodeImage, grayToImage, type DecodedImage } from './decode.js';
 import { DEFAULT_FACE_OPTIONS, locateFaces, type DetectMode, type DetectionStatus, type Detectors, type FaceOptions, type FaceRegion } from './detect/index.js';
 import { cropFace } from './align.js';
+import { timed } from './timing.js';
 
 export interface AnalyzeDeps {
   /** Needed by every detect mode but `never`. */
@@ -64,12 +65,6 @@ export function largestFace(faces: readonly { box: { width: number; height: numb
 export function pickFaces(faces: FaceRegion[], pick: FacePick = { kind: 'all' }): FaceRegion[] {
   if (pick.kind === 'all' || faces.length === 0) return faces;
   return [faces[largestFace(faces)]];
-}
-
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const v = await f();
-  return [v, performance.now() - t0];
 }
 
 async function analyzeDecoded(img: DecodedImage, job: Omit<AnalyzeJob, 'source'>, deps: AnalyzeDeps, decodeMs = 0): Promise<AnalyzedImage> {

@@ -2,11 +2,13 @@
  * Stage 1: bytes -> RGB pixels. Accepts JPEG, PNG and WebP (recognised by their signature, not
  * by what the client claims), judges an image's decode cost from its header alone before anything
  * is decoded (`readHeader` + `checkDecodeCost`: pixels, longest side, aspect ratio; decompression
- * bombs and 1 x 24,000,000 strips), turns the image upright by its EXIF orientation, drops alpha
- * and gives 8-bit sRGB, 3 channels, row-major HWC. One sharp pipeline per image; the header is
+ * bombs and 1 x 24,000,000 strips), and decodes with the shared `decodeRgb` (as the trainer does):
+ * upright by its EXIF orientation, alpha dropped, 8-bit sRGB, 3 channels, row-major HWC. One
+ * sharp pipeline per image; the header is
  * read again only to name the size of an image over the limit.
  */
 import sharp, { type Metadata } from 'sharp';
+import { decodeRgb } from '@amft/shared/image';
 import { BadImageError, ImageTooLargeError, UnsupportedTypeError } from '../errors.js';
 
 sharp.cache(false);
@@ -112,14 +114,7 @@ export async function decodeImage(buf: Buffer, opts: DecodeOptions, declaredType
   const format = checkImageBytes(buf, opts.name, declaredType);
   try {
     // sharp checks the pixel limit against the header's size before it decodes anything.
-    const { data, info } = await sharp(buf, { limitInputPixels: opts.maxPixels, failOn: 'warning', sequentialRead: true })
-      .rotate()
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data, width: info.width, height: info.height, format };
+    return { ...(await decodeRgb(buf, { maxPixels: opts.maxPixels })), format };
   } catch (err) {
     const msg = sharpMessage(err);
     if (/pixel limit/i.test(msg)) {

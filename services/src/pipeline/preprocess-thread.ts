@@ -3,7 +3,7 @@
  * once, then decodes, detects and crops the images it is sent.
  */
 import { workerData } from 'node:worker_threads';
-import { serveThread, threadLog } from '../threads.js';
+import { serveThread, threadLog } from '@amft/shared/threads';
 import { analyze, type AnalyzeJob, type AnalyzedImage } from './analyze.js';
 import { closeDetectors, detectorInfo, openDetectors, type DetectorInfo, type PreprocessOptions } from './preprocess.js';
 

@@ -11,7 +11,7 @@
  */
 import type { PreprocessingSpec } from '@amft/shared';
 import type { SessionOptions } from '../inference/session.js';
-import { siblingModule, ThreadClient, type ThreadLog } from '../threads.js';
+import { siblingModule, ThreadClient, type ThreadLog } from '@amft/shared/threads';
 import { analyze, type AnalyzeJob, type AnalyzedImage } from './analyze.js';
 import { FaceDetector, type DetectorOptions, type DetectorVariant, type Detectors, type FaceOptions } from './detect/index.js';
 

@@ -4,6 +4,8 @@
 import { LABELS, argmax } from '@amft/shared';
 import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect/index.js';
 import type { StageTimes } from './analyze.js';
+import { round2 } from '../round.js';
+import { timed } from './timing.js';
 
 export interface Expression {
   label: string;
@@ -47,8 +49,6 @@ export function faceJson(region: FaceRegion, probs: ArrayLike<number>): FaceJson
   };
 }
 
-/** Milliseconds, rounded to 0.01. */
-export const ms = (v: number) => Math.round(v * 100) / 100;
 
 /** Accumulates the time spent in each stage of a request. */
 export class Timings {
@@ -56,12 +56,9 @@ export class Timings {
   private readonly parts: Record<string, number> = { decodeMs: 0, detectMs: 0, alignMs: 0, inferMs: 0 };
 
   async time<T>(stage: 'decodeMs' | 'detectMs' | 'alignMs' | 'inferMs', f: () => Promise<T> | T): Promise<T> {
-    const t0 = performance.now();
-    try {
-      return await f();
-    } finally {
-      this.parts[stage] += performance.now() - t0;
-    }
+    const [v, took] = await timed(f);
+    this.parts[stage] += took;
+    return v;
   }
 
   /** Adds the per-image stage times of one image. */
@@ -72,6 +69,6 @@ export class Timings {
   }
 
   toJSON(): Record<string, number> {
-    return Object.fromEntries([...Object.entries(this.parts), ['totalMs', performance.now() - this.start]].map(([k, v]) => [k, ms(v as number)]));
+    return Object.fromEntries([...Object.entries(this.parts), ['totalMs', performance.now() - this.start]].map(([k, v]) => [k, round2(v as number)]));
   }
 }

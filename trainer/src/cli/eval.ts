@@ -2,7 +2,7 @@ import { Variant } from '@amft/shared';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
-import { formatBadRows } from '../data/bad-rows.js';
+import { formatBadRows } from '@amft/shared/dataset';
 import { loadDataset } from '../data/load-dataset.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
 import { writeReport } from '../evaluate/write-report.js';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EvalSummary, type ClassificationReport } from '@amft/shared';
 import { CardRecipe, MODEL_CARD_FILE, renderModelCard } from '../export/model-card.js';
 import { z } from 'zod';
-import { formatBadRows } from '../data/bad-rows.js';
+import { formatBadRows } from '@amft/shared/dataset';
 import { loadDataset } from '../data/load-dataset.js';
 import { loadTrainerCheckpoint, type CheckpointLoader, type LoadedForExport } from '../export/checkpoint-loader.js';
 import { prepareValSet } from '../export/onnx-val.js';

@@ -1,7 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { DATA_FORMATS } from '../data/data-source.js';
-import { FER2013_USAGES } from '../data/read-fer2013-csv.js';
+import { DATA_FORMATS, FER2013_USAGES } from '@amft/shared/dataset';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

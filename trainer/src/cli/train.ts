@@ -8,7 +8,7 @@ import { availableBackends, BACKEND_ORDER, selectBackend, type BackendName } fro
 import { assertTrainingFits } from '../backend/wasm-memory.js';
 import { BALANCES } from '../data/class-balance.js';
 import { loadDataset, type LoadedDataset } from '../data/load-dataset.js';
-import { formatBadRows } from '../data/bad-rows.js';
+import { formatBadRows } from '@amft/shared/dataset';
 import { applyInitWeights, checkInitSource, freezeTrunk, InitError, readInitSource } from '../train/init-from.js';
 import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
 import { OPTIMIZERS, TrainConfig } from '../train/train-config.js';

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { FER2013_USAGES } from './read-fer2013-csv.js';
-
-export const DATA_FORMATS = ['manifest', 'fer2013-csv', 'folder'] as const;
-export type DataFormat = (typeof DATA_FORMATS)[number];
+import { DATA_FORMATS, FER2013_USAGES } from '@amft/shared/dataset';
 
 /** Where a dataset comes from and how strictly it is read; the CLI's data flags, validated. */
 export const DataSource = z.object({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BadRow } from './bad-rows.js';
+import type { BadRow } from '@amft/shared/dataset';
 import type { ImageDataset } from './sample.js';
 
 /**

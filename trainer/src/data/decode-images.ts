@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import type { BadRow } from '@amft/shared/dataset';
+import { decodeToInput } from '@amft/shared/image';
 import type { ProgressSink } from '../progress.js';
-import type { BadRow } from './bad-rows.js';
 import { imageSize, type ImageGeometry } from './sample.js';
 
 export interface DecodedImages {
@@ -12,8 +12,9 @@ export interface DecodedImages {
 }
 
 /**
- * Decodes image files with sharp into one buffer, resized (stretched) to `geometry` and converted
- * to grayscale or sRGB without alpha. `concurrency` files are in flight at a time; libvips does
+ * Decodes image files into one buffer, resized (stretched) to `geometry` and converted to gray or
+ * sRGB without alpha by the shared `decodeToInput`, as the service turns a whole image into the
+ * model input. `concurrency` files are in flight at a time; libvips does
  * the work off the main thread.
  */
 export async function decodeImages(paths: readonly string[], geometry: ImageGeometry, concurrency = 16, onProgress?: ProgressSink): Promise<DecodedImages> {
@@ -43,14 +44,8 @@ export async function decodeImages(paths: readonly string[], geometry: ImageGeom
 }
 
 /** One encoded image (JPEG, PNG, ...) as raw HWC uint8 of `geometry`. */
-export async function decodeImage(input: Buffer | Uint8Array, geometry: ImageGeometry): Promise<Buffer> {
-  const img = sharp(input)
-    .resize(geometry.width, geometry.height, { fit: 'fill' })
-    .removeAlpha()
-    .toColourspace(geometry.channels === 1 ? 'b-w' : 'srgb');
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== geometry.channels || data.length !== imageSize(geometry)) {
-    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${geometry.width}x${geometry.height}x${geometry.channels}`);
-  }
+export async function decodeImage(input: Buffer | Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
+  const data = await decodeToInput(input, geometry);
+  if (data.length !== imageSize(geometry)) throw new Error(`decoded to ${data.length} values, expected ${geometry.width}x${geometry.height}x${geometry.channels}`);
   return data;
 }

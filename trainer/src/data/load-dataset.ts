@@ -1,16 +1,22 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { PreprocessingSpec } from '@amft/shared';
+import { GRAY_CONVERSION, type PreprocessingSpec } from '@amft/shared';
+import {
+  DataError,
+  detectFormat,
+  FER2013_SIDE,
+  readFer2013Csv,
+  readImageFolder,
+  readManifest,
+  settleBadRows,
+  type BadRow,
+  type DataFormat,
+} from '@amft/shared/dataset';
 import sharp from 'sharp';
 import type { ProgressSink } from '../progress.js';
-import { DataError, settleBadRows, type BadRow } from './bad-rows.js';
 import { cacheKey, readCache, writeCache, type CachedDataset } from './dataset-cache.js';
-import { DataSource, type DataFormat, type DataSourceInput } from './data-source.js';
+import { DataSource, type DataSourceInput } from './data-source.js';
 import { decodeImages } from './decode-images.js';
-import { detectFormat } from './detect-format.js';
-import { readFer2013Csv } from './read-fer2013-csv.js';
-import { readImageFolder } from './read-image-folder.js';
-import { readManifest } from './read-manifest.js';
 import { resizeAffine, sampleAffine } from './resample.js';
 import { Rng } from './rng.js';
 import { shuffledOrder } from './class-balance.js';
@@ -62,12 +68,13 @@ export async function loadDataset(input: DataSourceInput, opts: LoadOptions): Pr
   };
   let result: CachedDataset;
   if (format === 'fer2013-csv') {
-    const geometry = storageGeometry(opts, 48);
+    const geometry = storageGeometry(opts, FER2013_SIDE);
     result = await cached(
       async () => ({ format, content, geometry, file: await fileStamp(src.path) }),
       async () => {
-        const rows = await readFer2013Csv(src.path, src.usage);
-        return { dataset: toGeometry(select(rows.dataset, subset(rows.dataset.samples, src.maxSamples)), geometry), bad: rows.bad };
+        const rows = await readFer2013Csv({ file: src.path }, src.usage);
+        const all: ImageDataset = { geometry: { height: FER2013_SIDE, width: FER2013_SIDE, channels: 1 }, samples: rows.samples, pixels: rows.pixels };
+        return { dataset: toGeometry(select(all, subset(all.samples, src.maxSamples)), geometry), bad: rows.bad };
       },
     );
   } else {
@@ -75,7 +82,7 @@ export async function loadDataset(input: DataSourceInput, opts: LoadOptions): Pr
     const samples = subset(listed.samples, src.maxSamples).map((i) => listed.samples[i]);
     const geometry = storageGeometry(opts, await nativeSide(samples));
     result = await cached(
-      async () => ({ format, content, geometry, samples, files: await Promise.all(samples.map((s) => fileStamp(s.source))) }),
+      async () => ({ format, content, geometry, gray: GRAY_CONVERSION, samples, files: await Promise.all(samples.map((s) => fileStamp(s.source))) }),
       async () => {
         const decoded = await decodeListed(samples, geometry, opts.concurrency, opts.onProgress);
         return { dataset: decoded.dataset, bad: [...listed.bad, ...decoded.bad] };

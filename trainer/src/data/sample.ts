@@ -1,10 +1,7 @@
 import { NUM_CLASSES, type PreprocessingSpec } from '@amft/shared';
+import type { Sample } from '@amft/shared/dataset';
 
-/** One labelled example: `source` is an image path, or `file.csv:line` for pixel rows. */
-export interface Sample {
-  source: string;
-  label: number;
-}
+export type { Sample };
 
 /** Size and channels of 8-bit HWC images. */
 export interface ImageGeometry {

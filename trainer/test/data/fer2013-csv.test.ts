@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { DataError } from '../../src/data/bad-rows.js';
+import { DataError, parsePixels, readFer2013Csv } from '@amft/shared/dataset';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { parsePixels, readFer2013Csv } from '../../src/data/read-fer2013-csv.js';
 import { ferPixels, tempDir, writeText } from './fixtures.js';
 
 const GRAY = { height: 48, width: 48, channels: 1 as const };
@@ -26,8 +25,8 @@ t.test('rows become 48x48 images; --usage filters; the header is optional', asyn
   t.same(training.dataset.samples.map((s) => s.label), [3, 6]);
 
   await writeText(join(dir, 'nohead.csv'), `5,${ferPixels()},PrivateTest\n2,${ferPixels()}\n`);
-  const nohead = await readFer2013Csv(join(dir, 'nohead.csv'));
-  t.same(nohead.dataset.samples.map((s) => s.label), [5, 2]);
+  const nohead = await readFer2013Csv({ file: join(dir, 'nohead.csv') });
+  t.same(nohead.samples.map((s) => s.label), [5, 2]);
   // without a header, a row lacking the Usage field is a bad row when --usage filters
   await t.rejects(loadDataset({ path: join(dir, 'nohead.csv'), format: 'fer2013-csv', usage: 'Training', onBadRow: 'skip' }, { spec: GRAY }), /no usable samples \(1 bad rows/);
 });

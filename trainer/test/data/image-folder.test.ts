@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { detectFormat } from '../../src/data/detect-format.js';
+import { detectFormat } from '@amft/shared/dataset';
 import { ferPixels, tempDir, writeImage, writeText } from './fixtures.js';
 
 t.test('root/<class>/*.{jpg,jpeg,png}, in class then name order; other files ignored', async (t) => {

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { DataError } from '../../src/data/bad-rows.js';
+import { DataError, readManifest } from '@amft/shared/dataset';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { readManifest } from '../../src/data/read-manifest.js';
 import { tempDir, writeImage, writeText } from './fixtures.js';
 
 const spec = { height: 16, width: 16, channels: 1 as const };

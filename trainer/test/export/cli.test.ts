@@ -12,8 +12,8 @@ import { ModelMetadata } from '@amft/shared';
 import { buildModel } from '../../src/model/index.js';
 import { exportWithFlags, parseExportFlags, runExport } from '../../src/cli/export.js';
 import { decodeModel, metadataFromProps, type CheckpointLoader } from '../../src/export/index.js';
-import { saveCheckpoint, type TrainState } from '../../src/train/checkpoint.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
+import { saveUntrainedCheckpoint } from '../train/checkpoint-fixture.js';
 import { maxAbsDiff, openSession, randomizeWeights, runSession, structureProblems } from './helpers.js';
 
 const cfg = smallConfig('lite', false);
@@ -116,22 +116,7 @@ t.test('the default loader reads a trainer checkpoint', async (t) => {
   const model = buildModel(cfg);
   randomizeWeights(model, 9, randomInput(cfg, 2, undefined, 9));
   const ckpt = join(dir, 'ckpt');
-  const state = {
-    version: 1,
-    epoch: 2,
-    batch: 0,
-    globalStep: 10,
-    running: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-    history: [{ seconds: 4 }, { seconds: 6 }],
-    best: null,
-    rng: { kind: 'sfc32-derived', seed: 1 },
-    config: {},
-    model: { variant: 'lite', lstm: false, preprocessing: cfg.preprocessing, config: cfg },
-    trainCounts: [],
-    backend: 'cpu',
-    savedAt: NOW().toISOString(),
-  } as unknown as TrainState;
-  await saveCheckpoint(ckpt, { model, state });
+  await saveUntrainedCheckpoint(ckpt, model, cfg, { seconds: [4, 6], globalStep: 10, savedAt: NOW().toISOString() });
   const out = join(dir, 'from-ckpt');
   await runExport(['--checkpoint', ckpt, '--out', out], { now: NOW, out: { write: () => true } });
   const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));

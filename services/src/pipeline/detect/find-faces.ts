@@ -12,6 +12,7 @@ import { tileGrid, tileView } from './tiles.js';
 import { letterbox, toImage, touchesCut, windowInput } from './view.js';
 import { weightedNms } from './weighted-nms.js';
 import { LANDMARK_NAMES, type DetectedFace, type Landmarks, type Point, type RawDetection } from './types.js';
+import { round2 } from '../../round.js';
 
 export interface Detectors {
   front: FaceDetector;
@@ -70,7 +71,6 @@ export function dropContained(dets: readonly RawDetection[], fraction = CONTAINE
   return dets.filter((d) => !dets.some((o) => o !== d && (o.score > d.score || (o.score === d.score && area(o) > area(d))) && nested(d, o)));
 }
 
-const round2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Image-pixel detection -> a face with its box clamped to the image; null when nothing is left. */
 function toFace(d: RawDetection, w: number, h: number): DetectedFace | null {

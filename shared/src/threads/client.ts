@@ -1,13 +1,16 @@
 /**
- * Worker threads, both sides. The main thread starts a worker with `ThreadClient.start`, which
+ * Worker threads, main side: the one module the service (preprocessing and model threads) and
+ * the trainer (batch workers, data-parallel training) start their workers with. `ThreadClient.start`
  * resolves once the worker has opened what it needs and said `ready` (with a description of
- * itself), and calls it with `call`; the worker answers with `serveThread`. Errors cross as
- * `{ name, message, code, statusCode }` so a coded client error (FER_ERR_*, 4xx) raised in a
- * worker reaches the error handler as it would from the main thread. A worker that dies is
- * started again; the calls it had in flight fail. `close` lets the worker release what it opened
- * (onnxruntime sessions must be released before their thread ends, or the process aborts).
+ * itself); `call` sends it a request; the worker answers with `serveThread` (serve.ts). Errors
+ * cross as `{ name, message, code, statusCode }` so a coded client error (FER_ERR_*, 4xx) raised
+ * in a worker reaches the error handler as it would from the main thread. A worker that dies is
+ * started again (unless started with `restart: false`); the calls it had in flight fail. `close`
+ * lets the worker release what it opened (onnxruntime sessions must be released before their
+ * thread ends, or the process aborts).
  */
-import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker, type Transferable, type WorkerOptions } from 'node:worker_threads';
+import { reviveError, type FromWorker, type ThreadLog } from './protocol.js';
 
 /** The module `name` beside `from` (an import.meta.url): `.ts` when running from source, else `.js`. */
 export function siblingModule(from: string, name: string): URL {
@@ -25,49 +28,20 @@ function startWorker(entry: URL, options: WorkerOptions): Worker {
   return new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true });
 }
 
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: string;
-  statusCode?: number;
-}
-
-export function serializeError(err: unknown): SerializedError {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown; statusCode?: unknown };
-  return {
-    name: typeof e?.name === 'string' ? e.name : 'Error',
-    message: typeof e?.message === 'string' ? e.message : String(err),
-    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-    ...(typeof e?.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
-  };
-}
-
-export function reviveError(s: SerializedError): Error {
-  const err = new Error(s.message) as Error & { code?: string; statusCode?: number };
-  err.name = s.name;
-  if (s.code !== undefined) err.code = s.code;
-  if (s.statusCode !== undefined) err.statusCode = s.statusCode;
-  return err;
-}
-
-export interface ThreadLog {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-type LogLevel = 'info' | 'warn' | 'error';
-
-type FromWorker =
-  | { type: 'ready'; info: unknown }
-  | { type: 'failed'; error: SerializedError }
-  | { type: 'log'; level: LogLevel; obj: object; msg?: string }
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: SerializedError };
-
 interface Pending {
   resolve: (v: never) => void;
   reject: (e: unknown) => void;
+}
+
+export interface ThreadOptions {
+  /** Names the thread in logs and errors. */
+  name: string;
+  /** The main thread's logger: the worker's log lines and the thread's failures go there. */
+  log?: ThreadLog;
+  /** Start a worker that died again (default true); false leaves the client closed. */
+  restart?: boolean;
+  /** An idle worker does not keep the process alive (a pool nobody closed); one with calls in flight does. */
+  unref?: boolean;
 }
 
 export class ThreadClient<Info, Req, Res> {
@@ -87,13 +61,20 @@ export class ThreadClient<Info, Req, Res> {
   private constructor(
     private readonly url: URL,
     private readonly workerData: unknown,
-    private readonly log: ThreadLog | undefined,
-    private readonly name: string,
+    private readonly opts: ThreadOptions,
   ) {}
 
+  private get name(): string {
+    return this.opts.name;
+  }
+
+  private get log(): ThreadLog | undefined {
+    return this.opts.log;
+  }
+
   /** Starts the worker and waits for its `ready`; a worker that fails to start rejects with its error. */
-  static async start<Info, Req, Res>(url: URL, workerData: unknown, opts: { log?: ThreadLog; name: string }): Promise<ThreadClient<Info, Req, Res>> {
-    const c = new ThreadClient<Info, Req, Res>(url, workerData, opts.log, opts.name);
+  static async start<Info, Req, Res>(url: URL, workerData: unknown, opts: ThreadOptions): Promise<ThreadClient<Info, Req, Res>> {
+    const c = new ThreadClient<Info, Req, Res>(url, workerData, opts);
     await c.spawn();
     return c;
   }
@@ -103,13 +84,15 @@ export class ThreadClient<Info, Req, Res> {
     return this.pending.size;
   }
 
-  async call(req: Req): Promise<Res> {
+  /** Sends `req` (moving the buffers in `transfer` rather than copying them) and waits for the answer. */
+  async call(req: Req, transfer: readonly Transferable[] = []): Promise<Res> {
     if (this.starting) await this.starting;
     if (this.closed) throw new Error(`${this.name} thread is closed`);
     const id = this.nextId++;
     return new Promise<Res>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject });
-      this.worker.postMessage({ id, req });
+      if (this.opts.unref && this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ id, req }, transfer as Transferable[]);
     });
   }
 
@@ -140,7 +123,10 @@ export class ThreadClient<Info, Req, Res> {
     if (!p) return;
     this.pending.delete(id);
     f(p);
-    if (this.pending.size === 0) this.idle?.();
+    if (this.pending.size === 0) {
+      if (this.opts.unref) this.worker.unref();
+      this.idle?.();
+    }
   }
 
   private spawn(): Promise<void> {
@@ -153,6 +139,7 @@ export class ThreadClient<Info, Req, Res> {
           case 'ready':
             ready = true;
             this.info = m.info as Info;
+            if (this.opts.unref && this.pending.size === 0) worker.unref(); // kept alive while it starts
             resolve();
             break;
           case 'failed':
@@ -181,6 +168,7 @@ export class ThreadClient<Info, Req, Res> {
           return;
         }
         for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new Error(`${this.name} thread exited with code ${code}`)));
+        if (this.opts.restart === false) this.closed = true;
         if (this.closed || worker !== this.worker) return;
         this.log?.error({ thread: this.name, code }, 'worker thread exited; starting it again');
         this.starting = this.spawn()
@@ -192,49 +180,4 @@ export class ThreadClient<Info, Req, Res> {
       });
     });
   }
-}
-
-/** Worker side: posts a log line to the main thread's logger. */
-export const threadLog: ThreadLog = {
-  info: (obj, msg) => parentPort?.postMessage({ type: 'log', level: 'info', obj, msg }),
-  warn: (obj, msg) => parentPort?.postMessage({ type: 'log', level: 'warn', obj, msg }),
-  error: (obj, msg) => parentPort?.postMessage({ type: 'log', level: 'error', obj, msg }),
-};
-
-export interface ServedThread<Info, Req, Res> {
-  /** Sent to the main thread once, with `ready`. */
-  info: Info;
-  handle: (req: Req) => Promise<Res> | Res;
-  /** Releases what `open` opened; the thread ends after it. */
-  close: () => Promise<void>;
-}
-
-/**
- * Worker side: runs `open` (whose `info` describes the worker to the main thread, e.g. session
- * inputs), then answers every call with `handle` until the main thread asks it to close. A
- * failed `open` is reported and ends the worker.
- */
-export async function serveThread<Info, Req, Res>(open: () => Promise<ServedThread<Info, Req, Res>>): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('serveThread runs in a worker thread');
-  let served: ServedThread<Info, Req, Res>;
-  try {
-    served = await open();
-    port.postMessage({ type: 'ready', info: served.info });
-  } catch (err) {
-    port.postMessage({ type: 'failed', error: serializeError(err) });
-    return;
-  }
-  port.on('message', async (m: { id: number; req: Req } | { close: true }) => {
-    if ('close' in m) {
-      await served.close().catch(() => undefined);
-      port.close();
-      return;
-    }
-    try {
-      port.postMessage({ type: 'result', id: m.id, value: await served.handle(m.req) });
-    } catch (err) {
-      port.postMessage({ type: 'error', id: m.id, error: serializeError(err) });
-    }
-  });
 }

@@ -1,9 +1,13 @@
-/** What a loader does with a row it cannot use: report and drop it, or stop before training. */
+/** What a reader does with a row it cannot use: report and drop it, or stop before training. */
 export type OnBadRow = 'skip' | 'fail';
 
-/** One unusable input: `where` is `file:line` for CSV rows, the file path for images. */
+/**
+ * One unusable input: `where` is `file:line` for CSV rows (and `line` its 1-based line number),
+ * the file path for images.
+ */
 export interface BadRow {
   where: string;
+  line?: number;
   reason: string;
 }
 

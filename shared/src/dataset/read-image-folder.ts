@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { parseLabel } from '@amft/shared';
+import { parseLabel } from '../labels.js';
 import { DataError } from './bad-rows.js';
 import type { ListedSamples } from './read-manifest.js';
 

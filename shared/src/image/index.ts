@@ -1,0 +1,3 @@
+// Image decoding and colour conversion shared by the trainer and the service.
+export * from './gray.js';
+export * from './decode.js';
