@@ -14,7 +14,7 @@ function show(view: View): void {
   for (const v of VIEWS) {
     $(v, HTMLElement).hidden = v !== view;
     const tab = document.querySelector<HTMLElement>(`[data-view="${v}"]`);
-    tab?.setAttribute('aria-selected', String(v === view));
+    tab?.setAttribute('aria-pressed', String(v === view));
   }
 }
 
