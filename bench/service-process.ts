@@ -25,11 +25,11 @@ export interface BuiltService {
   stop: () => Promise<void>;
 }
 
-export async function startService(modelDir: string, args: readonly string[] = []): Promise<BuiltService> {
+export async function startService(modelDir: string, args: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<BuiltService> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is not built: run npm run build`);
   const port = await freePort();
   // Logs at the default level go to /dev/null: the service pays for logging as deployed.
-  const child = spawn(process.execPath, [SERVER, '--host', '127.0.0.1', '--port', String(port), '--model-dir', modelDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, '--host', '127.0.0.1', '--port', String(port), '--model-dir', modelDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(String(d)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -1,11 +1,14 @@
 // Inference benchmark: the expression model alone in onnxruntime-node, then the built service
 // under load from this process (autocannon, 127.0.0.1), and the ratio of the two.
 //   npm run bench [-- --model-dir DIR] [--duration 10] [--model-duration 5] [--clients 1,8,32]
-//                 [--only model,crops,photos] [--threads N] [--server='--workers 2 --max-batch 64']
-// Figures are printed and written to bench/results/service.md; nothing is asserted.
+//                 [--only model,crops,photos] [--threads N] [--server='--workers 2 --max-files 32']
+// Figures are printed and written to bench/results/service.md and service.json (bench/service-summary.ts).
+// Nothing is asserted.
 // - model: batches of 1 and 32 normalized crops through onnxruntime-node; images/s.
 // - crops: POST /predict?detect=never with 48x48 FER2013 validation crops (read at run time from
 //   ../shared/data/fer2013/val, see test/shared-data.ts; synthetic crops when it is absent).
+// - crops-bulk-32: the same crops, 32 multipart parts per request (the service runs with
+//   --max-files 32; its default is 16), 1 and 4 clients; images/s counts images, not requests.
 // - photos: POST /predict (detect=auto) with a 640x480 JPEG composed at run time from
 //   ../shared/data/faces/astronaut.png (a synthetic photo when it is absent); photos-near: the
 //   same with ?faces=near (the detection before faces=all became the default).
@@ -13,25 +16,31 @@
 // - group-4k: a composed 4096x3072 photo with twelve faces of 40-400 px, 1 client.
 // For each case: images/s, p50/p99 latency, the mean batch the service formed, its event-loop
 // delay and its CPU use (both from its /metrics).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
-import sharp from 'sharp';
 import { loadModel } from '../services/src/model/load-model.js';
 import { Classifier } from '../services/src/pipeline/infer.js';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { parseProm, promValue } from '../services/test/fixtures/prometheus.js';
-import { ASTRONAUT, FER2013 } from '../test/shared-data.js';
 import { writeReport } from './report.js';
+import { serviceJson, summaryLines, writeServiceJson, type LoadFigure, type ModelFigure } from './service-summary.js';
 import { startService as startBuiltService } from './service-process.js';
 import { group4k, tenFaces } from './photos.js';
+import { bulkCropBodies, cropBodies, photoBodies } from './service-inputs.js';
+
+interface InputSet {
+  bodies: Buffer[];
+  source: string;
+  contentType?: string;
+  imagesPerRequest?: number;
+}
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const FER_VAL = join(FER2013, 'val');
 /** prom-client samples the event loop every 10 ms; its delay figures include that interval. */
 const EL_INTERVAL_MS = 10;
 
@@ -41,9 +50,9 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     'model-duration': { type: 'string', default: '5' },
     clients: { type: 'string', default: '1,8,32' },
-    only: { type: 'string', default: 'model,crops,photos,photos-near,ten-faces,ten-faces-near,group-4k' },
+    only: { type: 'string', default: 'model,crops,crops-bulk-32,photos,photos-near,ten-faces,ten-faces-near,group-4k' },
     threads: { type: 'string' },
-    server: { type: 'string', default: '' },
+    server: { type: 'string', default: '--max-files 32' },
     out: { type: 'string', default: join(REPO, 'bench', 'results', 'service.md') },
   },
 });
@@ -77,14 +86,6 @@ function resolveModel(): { dir: string; note: string } {
 
 // ---- model only ----
 
-interface ModelFigure {
-  batch: number;
-  imagesPerSec: number;
-  msPerBatch: number;
-  /** CPU cores the process used meanwhile (onnxruntime's threads included). */
-  cpuCores: number;
-}
-
 async function modelOnly(dir: string, batches: number[]): Promise<{ figures: ModelFigure[]; threads: number }> {
   const threads = flags.threads !== undefined ? Number(flags.threads) : 0;
   const model = await loadModel(dir, { device: 'cpu', threads });
@@ -115,87 +116,41 @@ async function modelOnly(dir: string, batches: number[]): Promise<{ figures: Mod
 
 // ---- the service ----
 
-async function faceCrops(): Promise<{ bodies: Buffer[]; source: string }> {
-  if (existsSync(FER_VAL)) {
-    const files = readdirSync(FER_VAL).flatMap((c) =>
-      readdirSync(join(FER_VAL, c))
-        .filter((f) => f.endsWith('.jpg'))
-        .sort()
-        .slice(0, 40)
-        .map((f) => join(FER_VAL, c, f)),
-    );
-    return { bodies: files.map((f) => readFileSync(f)), source: `${files.length} FER2013 validation crops, 48x48 gray JPEG` };
-  }
-  const bodies = await Promise.all(
-    Array.from({ length: 64 }, (_, k) => {
-      const px = Buffer.alloc(48 * 48);
-      for (let i = 0; i < px.length; i++) px[i] = (i * (k + 3) + ((i / 48) | 0) * 7) % 256;
-      return sharp(px, { raw: { width: 48, height: 48, channels: 1 } }).jpeg().toBuffer();
-    }),
-  );
-  return { bodies, source: `64 synthetic 48x48 gray JPEG crops (${FER_VAL} is absent)` };
-}
-
-async function photo(): Promise<{ bodies: Buffer[]; source: string }> {
-  if (existsSync(ASTRONAUT)) {
-    const face = await sharp(ASTRONAUT).resize({ height: 480 }).toBuffer();
-    const body = await sharp(face).extend({ left: 64, right: 96, background: '#808080' }).jpeg({ quality: 90 }).toBuffer();
-    return { bodies: [body], source: `astronaut.png resized to 480 high and padded to 640x480, JPEG q90 (${(body.length / 1024).toFixed(0)} KiB), one face` };
-  }
-  const px = Buffer.alloc(640 * 480 * 3);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 13) % 251;
-  const body = await sharp(px, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-  return { bodies: [body], source: `a synthetic 640x480 JPEG without a face (${ASTRONAUT} is absent)` };
-}
-
 async function scrape(url: string) {
   return parseProm(await (await fetch(`${url}/metrics`)).text()).samples;
 }
 
-interface LoadFigure {
-  kind: string;
-  clients: number;
-  imagesPerSec: number;
-  /** Faces the service finds in one image of the case. */
-  facesPerImage: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  meanBatch: number;
-  elP99: number;
-  elMax: number;
-  cpuCores: number;
-}
-
-async function load(url: string, path: string, bodies: Buffer[], connections: number, seconds: number) {
+async function load(url: string, path: string, bodies: Buffer[], connections: number, seconds: number, contentType = 'image/jpeg') {
   let next = 0;
   return autocannon({
     url: url + path,
     connections,
     duration: seconds,
     method: 'POST',
-    headers: { 'content-type': 'image/jpeg' },
+    headers: { 'content-type': contentType },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
   });
 }
 
-async function facesIn(url: string, path: string, body: Buffer): Promise<number> {
-  const r = await fetch(url + path, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'image/jpeg' } });
+async function facesIn(url: string, path: string, body: Buffer, contentType: string): Promise<number> {
+  const r = await fetch(url + path, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType } });
   const json = (await r.json()) as { results?: { faces: unknown[] }[] };
   return json.results?.[0]?.faces.length ?? 0;
 }
 
-async function measure(url: string, kind: string, path: string, bodies: Buffer[], connections: number): Promise<LoadFigure> {
-  const facesPerImage = await facesIn(url, path, bodies[0]);
+async function measure(url: string, kind: string, path: string, set: InputSet, connections: number): Promise<LoadFigure> {
+  const { bodies, contentType = 'image/jpeg', imagesPerRequest = 1 } = set;
+  const facesPerImage = await facesIn(url, path, bodies[0], contentType);
   const before = await scrape(url); // also resets the event-loop delay histogram
-  const r = await load(url, path, bodies, connections, duration);
+  const r = await load(url, path, bodies, connections, duration, contentType);
   const after = await scrape(url);
   const d = (name: string) => promValue(after, name) - promValue(before, name);
   const ok = r['2xx'];
   const fig: LoadFigure = {
     kind,
     clients: connections,
-    imagesPerSec: ok / duration,
+    imagesPerSec: (ok * imagesPerRequest) / duration,
+    imagesPerRequest,
     facesPerImage,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -227,8 +182,10 @@ async function main(): Promise<void> {
   lines.push('');
 
   let modelBatch32: ModelFigure | undefined;
+  let modelFigures: ModelFigure[] = [];
   if (only.has('model')) {
     const { figures, threads } = await modelOnly(dir, [1, 32]);
+    modelFigures = figures;
     modelBatch32 = figures.find((f) => f.batch === 32);
     lines.push(`## Model only (onnxruntime-node, CPU, intra-op threads ${threads || "onnxruntime's choice"}, ${modelDuration} s per batch size)`, '');
     lines.push('| batch | images/s | ms per batch | CPU (cores) | images per CPU-second |', '| ---: | ---: | ---: | ---: | ---: |');
@@ -237,10 +194,11 @@ async function main(): Promise<void> {
   }
 
   const figures: LoadFigure[] = [];
-  const cases: [string, string, () => Promise<{ bodies: Buffer[]; source: string }>, number[]?][] = [
-    ['crops', '/predict?detect=never', faceCrops],
-    ['photos', '/predict', photo],
-    ['photos-near', '/predict?faces=near', photo],
+  const cases: [string, string, () => Promise<InputSet>, number[]?][] = [
+    ['crops', '/predict?detect=never', cropBodies],
+    ['crops-bulk-32', '/predict?detect=never', bulkCropBodies, [1, 4]],
+    ['photos', '/predict', photoBodies],
+    ['photos-near', '/predict?faces=near', photoBodies],
     ['ten-faces', '/predict', tenFaces],
     ['ten-faces-near', '/predict?faces=near', tenFaces],
     ['group-4k', '/predict', group4k, [1]],
@@ -251,10 +209,10 @@ async function main(): Promise<void> {
     try {
       for (const [kind, path, make, caseClients] of cases) {
         if (!only.has(kind)) continue;
-        const { bodies, source } = await make();
-        sources.push(`- ${kind} (\`${path}\`): ${source}`);
-        await load(svc.url, path, bodies, 8, 2); // warm the connections and the code paths
-        for (const c of caseClients ?? clients) figures.push(await measure(svc.url, kind, path, bodies, c));
+        const set = await make();
+        sources.push(`- ${kind} (\`${path}\`): ${set.source}`);
+        await load(svc.url, path, set.bodies, 8, 2, set.contentType); // warm the connections and the code paths
+        for (const c of caseClients ?? clients) figures.push(await measure(svc.url, kind, path, set, c));
       }
     } finally {
       await svc.stop();
@@ -269,19 +227,7 @@ async function main(): Promise<void> {
     lines.push('', `Event-loop delay: prom-client's nodejs_eventloop_lag_* over the case, less its ${EL_INTERVAL_MS} ms sampling interval.`, '');
   }
 
-  const crops32 = figures.find((f) => f.kind === 'crops' && f.clients === 32);
-  const photos8 = figures.find((f) => f.kind === 'photos' && f.clients === 8);
-  lines.push('## Against the targets (lite model, 2-core CPU)', '');
-  if (modelBatch32) lines.push(`- model only, batch 32: ${f0(modelBatch32.imagesPerSec)} crops/s (target >= 1,000)`);
-  if (crops32 && modelBatch32) {
-    const m32 = modelBatch32;
-    const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
-    lines.push(`- service on crops at 32 clients: ${f0(crops32.imagesPerSec)} crops/s = ${pct(crops32.imagesPerSec, m32.imagesPerSec)} of model only (target >= 80%)`);
-    lines.push(
-      `  - per CPU-second (steadier when other processes take a varying share of the cores): ${f0(crops32.imagesPerSec / crops32.cpuCores)} vs ${f0(m32.imagesPerSec / m32.cpuCores)} crops = ${pct(crops32.imagesPerSec / crops32.cpuCores, m32.imagesPerSec / m32.cpuCores)}`,
-    );
-  }
-  if (photos8) lines.push(`- 640x480 photos at 8 clients: ${f0(photos8.imagesPerSec)} images/s (target >= 100), p99 ${photos8.p99} ms (target < 150 ms)`);
+  lines.push('## Against the targets (lite model, 2-core CPU)', '', ...summaryLines(modelBatch32, figures));
   // Detection strategies: faces=all (the default) against faces=near (the detection before it), per CPU-second.
   for (const [all, near] of [
     ['photos', 'photos-near'],
@@ -299,6 +245,7 @@ async function main(): Promise<void> {
   lines.push('');
 
   writeReport(lines, flags.out);
+  writeServiceJson(serviceJson({ machine: m, model: `${meta.name} (${meta.variant}) from ${dir}`, date: new Date().toISOString() }, modelFigures, figures), flags.out.replace(/\.md$/, '') + '.json');
 }
 
 await main();

@@ -10,6 +10,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { decodeRgb } from '@amft/shared/image';
 import { BadImageError, ImageTooLargeError, UnsupportedTypeError } from '../errors.js';
+import { headerSize } from './image-header.js';
 
 sharp.cache(false);
 // One libvips thread per image: requests give the parallelism (libuv runs up to 4 sharp calls at
@@ -82,9 +83,11 @@ export function checkImageBytes(buf: Buffer, name: string, declaredType?: string
   throw new UnsupportedTypeError(`${name}${declaredType ? ` (${declaredType})` : ''} is not a JPEG, PNG or WebP image`);
 }
 
-/** Format and size from the header, without decoding (sharp reads the header only). */
+/** Format and size from the header, without decoding (image-header.ts for JPEG and PNG, else sharp reads the header only). */
 export async function readHeader(buf: Buffer, name: string, declaredType?: string): Promise<ImageHeader> {
   const format = checkImageBytes(buf, name, declaredType);
+  const quick = headerSize(buf, format);
+  if (quick) return { format, ...quick };
   let meta: Metadata;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();

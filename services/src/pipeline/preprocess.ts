@@ -5,9 +5,9 @@
  * main thread (workers 0). Measured under load with 640x480 photos: on the main thread,
  * BlazeFace's onnxruntime runs (synchronous in onnxruntime-node) and the face sampling held the
  * event loop for a p99 delay near 200 ms; see services/README.md.
- * Jobs with detect=never stay on the main thread even with a pool: they are sharp calls, which
- * run on libuv's threads, plus a pixel loop over the model-sized crop, and sending them to a
- * worker would cost more main-thread time (two messages) than it saves.
+ * Jobs with detect=never stay on the main thread even with a pool: a crop is decoded by a sharp
+ * call on libuv's threads, then a pixel loop over the model-sized crop; sending them to a worker would cost more
+ * main-thread time (two messages) than it saves.
  */
 import type { PreprocessingSpec } from '@amft/shared';
 import type { SessionOptions } from '../inference/session.js';
