@@ -102,3 +102,19 @@ t.test('batch-norm replicas stay in sync; weights, optimizer state and lr round-
     await trainer.terminate();
   }
 });
+
+t.test('a worker error reaches the caller; the workers go on and close', async (t) => {
+  const model = { module: fixture, exportName: 'buildTinyNet', config: { classes: 3, batchNorm: false, logits: false } };
+  await t.rejects(DataParallelTrainer.create({ model: { ...model, exportName: 'missing' }, workers: 2 }), /has no function export 'missing'/, 'a worker that cannot build its model fails create');
+  const trainer = await DataParallelTrainer.create({ model, workers: 2 });
+  try {
+    // 64 values a row, declared as 4x4x1 (16): each worker's tensor has the wrong size
+    await t.rejects(trainer.step({ x, xShape: [B, 4, 4, 1], y: oneHot, yShape: [B, 3] }), /shape/, 'a failed step rejects with the worker\'s error');
+    const r = await trainer.step({ x, xShape: [B, 8, 8, 1], y: oneHot, yShape: [B, 3] });
+    t.ok(Number.isFinite(r.loss), `the next step trains: loss ${r.loss}`);
+    t.equal(await trainer.maxReplicaDivergence(), 0, 'replicas identical');
+  } finally {
+    await trainer.terminate();
+  }
+  await t.rejects(trainer.getWeights(), /closed/, 'a closed trainer refuses calls');
+});
