@@ -4,7 +4,9 @@
  * accepting, the requests in flight and the queued batches finish, the sessions are released,
  * and the process exits 0. If that takes longer than --shutdown-timeout-ms it is cut off: exit 1,
  * or, while images are still being decoded, SIGKILL of itself (exit status 137), because a
- * libvips decode cannot be interrupted and a normal exit waits for it.
+ * libvips decode cannot be interrupted and a normal exit waits for it. The cut comes a teardown
+ * allowance before the limit (a fifth of it, at most 250 ms), so that the process is gone by the
+ * limit and not just starting to go.
  */
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
       // process.exit waits for native work in libuv's pool (a decode in progress): not at the limit.
       if (decoding > 0) process.kill(process.pid, 'SIGKILL');
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, cutOffAt(config.shutdownTimeoutMs));
     timer.unref();
     new Promise((resolve) => setTimeout(resolve, config.drainDelayMs))
       .then(() => server.close())
@@ -123,6 +125,11 @@ async function main(): Promise<void> {
     logger.flush();
     process.exit(1);
   });
+}
+
+/** When a drain that has not finished is cut off: the limit less a teardown allowance. */
+export function cutOffAt(limitMs: number): number {
+  return limitMs - Math.min(250, Math.floor(limitMs / 5));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

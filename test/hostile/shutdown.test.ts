@@ -28,7 +28,8 @@ t.test('SIGTERM with two slow decodes in flight: out within the limit, non-zero'
   const code = await Promise.race([s.proc.exit, sleep(15_000).then(() => 'still running')]);
   const took = Date.now() - termAt;
   t.not(code, 'still running', 'exited');
-  t.ok(took < LIMIT + 1500, `exited ${took} ms after SIGTERM (limit ${LIMIT} ms)`);
+  // the cut comes 200 ms before the limit; 300 ms more cover a late timer on a loaded 2-core machine
+  t.ok(took < LIMIT + 300, `exited ${took} ms after SIGTERM (limit ${LIMIT} ms)`);
   await sleep(200); // the last log lines, still in the pipe
   t.ok(code !== 0, `non-zero: cut off (code ${code}, signal ${s.proc.child.signalCode})`);
   t.ok(
