@@ -23,7 +23,15 @@ ARGS=(--data ../shared/data/fer2013/train --val-data ../shared/data/fer2013/val
   --variant lite --epochs 40 --balance sqrt-weighted --threads 2 --save-every 200 --out "$RUN")
 EXTRA=(${AMFT_TRAIN_EXTRA:-})
 
-pid_of_run() { pgrep -f "cli.js train .*--out $RUN" || true; }
+# the run of this checkout only (another clone's run has another working directory)
+pid_of_run() {
+  local here p
+  here=$(pwd -P)
+  for p in $(pgrep -f "cli.js train .*--out $RUN" || true); do
+    [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$here" ] && echo "$p"
+  done
+  return 0
+}
 
 case "${1:-}" in
   command)
