@@ -24,11 +24,14 @@ export type OptimizerSpec =
 
 /**
  * Built-in per-example losses: 'categoricalCrossentropy' (softmax probabilities vs one-hot, as
- * tf.layers), 'sparseSoftmaxCrossEntropy' (logits vs integer labels, with label smoothing: the
- * trainer's train/loss.ts). Or a FactoryRef to
+ * tf.layers), 'sparseSoftmaxCrossEntropy' (logits vs integer labels or float soft-target rows,
+ * with label smoothing and logit adjustment: the trainer's train/loss.ts). Or a FactoryRef to
  * `(config) => (output: tf.Tensor, labels: tf.Tensor) => tf.Tensor` returning one loss per row.
  */
-export type LossSpec = { name: 'categoricalCrossentropy' } | { name: 'sparseSoftmaxCrossEntropy'; labelSmoothing?: number } | FactoryRef;
+export type LossSpec =
+  | { name: 'categoricalCrossentropy' }
+  | { name: 'sparseSoftmaxCrossEntropy'; labelSmoothing?: number; logitAdjustment?: number[] }
+  | FactoryRef;
 
 export interface WeightValue {
   name?: string;

@@ -38,7 +38,8 @@ async function makeLoss(spec: LossSpec): Promise<PerExampleLoss> {
   if (isRef(spec)) return (await importExport<(config: unknown) => PerExampleLoss>(spec))(spec.config);
   if (spec.name === 'categoricalCrossentropy') return (out, labels) => tf.metrics.categoricalCrossentropy(labels, out);
   const smoothing = spec.labelSmoothing ?? 0;
-  return (logits, labels) => perSampleCrossEntropy(logits, labels as tf.Tensor1D, smoothing);
+  const adjustment = spec.logitAdjustment ?? null;
+  return (logits, labels) => perSampleCrossEntropy(logits, labels, smoothing, adjustment);
 }
 
 const weightValues = (ts: tf.Tensor[]): WeightValue[] => ts.map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }));

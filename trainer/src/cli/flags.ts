@@ -30,6 +30,12 @@ export function parseFlags<S extends z.ZodType>(argv: string[], options: Options
 
 export const optionalNumber = z.coerce.number().optional();
 export const optionalInt = z.coerce.number().int().optional();
+/** `32,64,128` -> [32, 64, 128] */
+export const optionalIntList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, 'expected a comma-separated list of whole numbers, e.g. 32,64,128,192')
+  .transform((v) => v.split(',').map(Number))
+  .optional();
 
 /** parseArgs options of one dataset's flags (`--data`, or `--val-data` with prefix `val-`). */
 export function dataOptions(prefix = ''): Options {

@@ -1,3 +1,5 @@
+// Over 250 lines: mostly the --help text and the flag tables (branch `cli` derives both from the
+// TrainConfig schema).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Variant } from '@amft/shared';
@@ -17,7 +19,7 @@ import { acquireRunLock, type RunLock } from '../train/run-lock.js';
 import { trainModel, type TrainResult } from '../train/train-loop.js';
 import { cliLogger } from './log.js';
 import { withProgress } from '../progress.js';
-import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, optionalInt, optionalNumber, parseFlags, withFlagNames } from './flags.js';
+import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, optionalInt, optionalIntList, optionalNumber, parseFlags, withFlagNames } from './flags.js';
 
 const USAGE = `usage: amft train --data <path> --out <run dir> [options]
 
@@ -38,6 +40,15 @@ model and training:
   --balance <b>             weighted (inverse-frequency loss weights, default) | sqrt-weighted (1/sqrt(count))
                             | sampler (class-balanced batches) | none
   --no-augment              no random crop/flip/rotation/jitter
+  --random-erasing <p>      erase one random rectangle per image with probability p (Zhong et al.; default 0: off)
+  --mixup <alpha>           mixup with Beta(alpha, alpha) (default 0: off); --cutmix <alpha> cutmix (default 0: off);
+                            both: one of the two per batch. Soft targets; class weights and smoothing apply per label
+  --logit-adjust <tau>      logit-adjusted loss: logits + tau*log(class prior) in the training loss only (default 0: off)
+  --widths <w,w,..>         trunk stage widths (default: the variant's, lite 32,64,128,192)
+  --blocks <n,n,..>         residual blocks per trunk stage (default: the variant's, lite 1,1,1,1)
+  --cpu-budget-min <m>      train for m minutes of process CPU time (all threads), the warm-up + cosine schedule
+                            spread over the budget (--budget-warmup <fraction>, default 0.05), then evaluate
+                            and write <out>/budget.json; --epochs stays a cap
   --seed <n>                default 42
   --out <dir>               run directory: checkpoints/{best,last}, metrics.jsonl, curves.png, val-report/
   --resume                  continue from <out>/checkpoints/last
@@ -76,6 +87,14 @@ const OPTIONS = {
   'label-smoothing': { type: 'string' },
   balance: { type: 'string' },
   'no-augment': { type: 'boolean' },
+  'random-erasing': { type: 'string' },
+  mixup: { type: 'string' },
+  cutmix: { type: 'string' },
+  'logit-adjust': { type: 'string' },
+  widths: { type: 'string' },
+  blocks: { type: 'string' },
+  'cpu-budget-min': { type: 'string' },
+  'budget-warmup': { type: 'string' },
   seed: { type: 'string' },
   resume: { type: 'boolean' },
   'save-every': { type: 'string' },
@@ -114,6 +133,14 @@ const TrainFlags = z.object({
   labelSmoothing: optionalNumber,
   balance: z.enum(BALANCES).optional(),
   noAugment: z.boolean().optional(),
+  randomErasing: optionalNumber,
+  mixup: optionalNumber,
+  cutmix: optionalNumber,
+  logitAdjust: optionalNumber,
+  widths: optionalIntList,
+  blocks: optionalIntList,
+  cpuBudgetMin: optionalNumber,
+  budgetWarmup: optionalNumber,
   seed: optionalInt,
   resume: z.boolean().default(false),
   saveEvery: optionalInt,
@@ -149,6 +176,7 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
   }
   const f = parseFlags(argv, OPTIONS, TrainFlags);
   if (f.freezeTrunk && !f.init) throw new InitError('--freeze-trunk needs --init (a trained trunk to keep)');
+  if (f.init && (f.widths || f.blocks)) throw new InitError('--widths/--blocks: with --init the architecture comes from the weights');
   const init = f.init ? await readInitSource(f.init) : undefined;
   if (init) checkInitSource(init, { variant: f.variant, lstm: f.lstm });
   const config = withFlagNames(() =>
@@ -166,6 +194,14 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
       labelSmoothing: f.labelSmoothing,
       balance: f.balance,
       augment: f.noAugment ? false : undefined,
+      randomErasing: f.randomErasing,
+      mixup: f.mixup,
+      cutmix: f.cutmix,
+      logitAdjust: f.logitAdjust,
+      widths: f.widths,
+      blocks: f.blocks,
+      cpuBudgetMin: f.cpuBudgetMin,
+      budgetWarmup: f.budgetWarmup,
       seed: f.seed,
       saveEverySteps: f.saveEvery,
       logEverySteps: f.logEvery,
@@ -183,7 +219,7 @@ export async function runTrain(argv: string[], deps: TrainDeps = {}): Promise<vo
   const parallel = planDataParallel(f.dataParallel, { ...planned, backend: backend.name });
   log.info({ workers: parallel.workers, reason: parallel.reason }, parallel.workers > 0 ? `data-parallel training on ${parallel.workers} workers` : 'training on the main thread');
 
-  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm, config: init?.config, seed: config.seed });
+  const built = (deps.createModel ?? amftModelFactory)({ variant: config.variant, lstm: config.lstm, config: init?.config, seed: config.seed, trunk: { widths: config.widths, blocks: config.blocks } });
   let lock: RunLock | undefined;
   try {
     assertTrainingFits(built.model, { backend: backend.name, batchSize: config.batchSize, workers: parallel.workers });

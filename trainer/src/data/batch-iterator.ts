@@ -2,6 +2,8 @@ import { normalizePixels, type PreprocessingSpec } from '@amft/shared';
 import type { BatchWorkers } from './batch-workers.js';
 import { Rng } from './rng.js';
 import { geometryOf, imageSize, type ImageDataset, type ImageGeometry } from './sample.js';
+import { mixBatch, type MixOptions } from './mix.js';
+import { erasingOptions, randomErase } from './random-erasing.js';
 import { augmentTransform, evalTransform, type AugmentOptions } from './transforms.js';
 
 /** One batch, ready for `tf.tensor4d(x, [size, H, W, C])`. */
@@ -14,6 +16,8 @@ export interface Batch {
   labels: Int32Array;
   /** Per-sample loss weights, when the plan has class weights. */
   weights: Float32Array | null;
+  /** Soft targets [size, classes] of a mixed batch (mixup, cutmix); `labels` are their arg-max. */
+  targets: Float32Array | null;
 }
 
 /**
@@ -24,6 +28,10 @@ export interface EpochAugment {
   seed: number;
   epoch: number;
   options?: AugmentOptions;
+  /** Random erasing probability (data/random-erasing.ts), from `Rng.derive(seed, 'erase', epoch, b)`. */
+  erasing?: number;
+  /** Mixup/cutmix of the whole batch (data/mix.ts), from `Rng.derive(seed, 'mix', epoch, b)`. */
+  mix?: MixOptions;
 }
 
 export interface BatchPlan {
@@ -85,16 +93,23 @@ export function assembleBatch(src: BatchSource, indices: Int32Array, b: number, 
   const weights = src.classWeights ? new Float32Array(size) : null;
   const scratch = new Uint8Array(per);
   const rng = augment ? Rng.derive(augment.seed, 'augment', augment.epoch, b) : null;
+  // separate streams: with erasing or mixing on, every image still gets the crop/flip/jitter it gets without
+  const erase = augment?.erasing ? { rng: Rng.derive(augment.seed, 'erase', augment.epoch, b), options: erasingOptions(augment.erasing) } : null;
   for (let i = 0; i < size; i++) {
     const idx = indices[i];
     const image = src.pixels.subarray(idx * stored, (idx + 1) * stored);
     if (rng) augmentTransform(image, src.geometry, scratch, dg, rng, augment!.options);
     else evalTransform(image, src.geometry, scratch, dg);
+    if (erase) randomErase(scratch, dg, erase.rng, erase.options);
     normalizePixels(scratch, src.spec, 'hwc', x, i * per);
     labels[i] = src.labels[idx];
     if (weights) weights[i] = src.classWeights![labels[i]];
   }
-  return { index: b, size, x, labels, weights };
+  if (augment?.mix && size > 0) {
+    const m = mixBatch(x, labels, dg, src.classWeights, Rng.derive(augment.seed, 'mix', augment.epoch, b), augment.mix);
+    return { index: b, size, x, labels: m.labels, weights: m.weights, targets: m.targets };
+  }
+  return { index: b, size, x, labels, weights, targets: null };
 }
 
 /**

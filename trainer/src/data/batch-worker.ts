@@ -9,6 +9,6 @@ const src = workerData as WorkerInit;
 await serveThread<null, BuildRequest, Batch>(async () => ({
   info: null,
   handle: (req) => assembleBatch(src, req.indices, req.b, req.augment),
-  transfer: (batch) => [batch.x.buffer, batch.labels.buffer, ...(batch.weights ? [batch.weights.buffer] : [])] as ArrayBuffer[],
+  transfer: (batch) => [batch.x.buffer, batch.labels.buffer, ...(batch.weights ? [batch.weights.buffer] : []), ...(batch.targets ? [batch.targets.buffer] : [])] as ArrayBuffer[],
   close: async () => {},
 }));

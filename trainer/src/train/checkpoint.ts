@@ -46,6 +46,8 @@ export interface TrainState {
   dataset?: string;
   backend: string;
   savedAt: string;
+  /** CPU seconds of training spent so far, in a run with a CPU budget (train/cpu-budget.ts). */
+  cpuSeconds?: number;
 }
 
 const STATE = 'state.json';

@@ -10,6 +10,8 @@ export interface ModelChoice {
   config?: unknown;
   /** Seeds the weight initialisers (the run's --seed): one seed, one set of initial weights. */
   seed?: number;
+  /** Trunk width/depth overrides of the variant's defaults (--widths, --blocks), when no `config` is given. */
+  trunk?: { widths?: number[]; blocks?: number[] };
 }
 
 export interface BuiltModel {
@@ -24,8 +26,9 @@ export interface BuiltModel {
 export type ModelFactory = (choice: ModelChoice) => BuiltModel;
 
 /** The project's AMFT models (trainer/src/model). */
-export const amftModelFactory: ModelFactory = ({ variant, lstm, config: saved, seed }) => {
-  const config = saved === undefined ? resolveModelConfig(variant, { lstm }) : ModelConfig.parse(saved);
+export const amftModelFactory: ModelFactory = ({ variant, lstm, config: saved, seed, trunk }) => {
+  const overrides = trunk && { ...(trunk.widths && { widths: trunk.widths }), ...(trunk.blocks && { blocks: trunk.blocks }) };
+  const config = saved === undefined ? resolveModelConfig(variant, { lstm, ...(overrides && { trunk: overrides }) }) : ModelConfig.parse(saved);
   const model = seed === undefined ? buildModel(config) : withSeededRandom(seed, () => buildModel(config));
   return { model, preprocessing: config.preprocessing, config };
 };

@@ -21,6 +21,8 @@ export interface StepBatch {
   size: number;
   labels: Int32Array;
   weights?: Float32Array | null;
+  /** Soft targets [size, K] (mixup, cutmix); the loss's targets when present. */
+  targets?: Float32Array | null;
 }
 
 export interface StepEngine {
@@ -39,6 +41,8 @@ export interface EngineContext {
   config: TrainConfig;
   /** [H, W, C] of one image */
   inputShape: [number, number, number];
+  /** The logit-adjusted loss's tau * log(prior) (train/loss.ts logitAdjustment); plain loss without. */
+  logitAdjustment?: number[] | null;
 }
 
 export function singleEngine(c: EngineContext): StepEngine {
@@ -50,10 +54,12 @@ export function singleEngine(c: EngineContext): StepEngine {
       const x = tf.tensor4d(b.x, [b.size, ...c.inputShape]);
       const y = tf.tensor1d(b.labels, 'int32');
       const w = b.weights ? tf.tensor1d(b.weights) : null;
+      const targets = b.targets ? tf.tensor2d(b.targets, [b.size, b.targets.length / b.size]) : null;
       try {
-        return trainStep(model, optimizer, x, y, w, { labelSmoothing: cfg.labelSmoothing, dropout: { seed: cfg.seed, step: globalStep } });
+        const loss = { labelSmoothing: cfg.labelSmoothing, targets, logitAdjustment: c.logitAdjustment ?? null };
+        return trainStep(model, optimizer, x, y, w, { ...loss, dropout: { seed: cfg.seed, step: globalStep } });
       } finally {
-        tf.dispose([x, y, ...(w ? [w] : [])]);
+        tf.dispose([x, y, ...(w ? [w] : []), ...(targets ? [targets] : [])]);
       }
     },
     async pull() {},
@@ -84,7 +90,7 @@ export async function dataParallelEngine(c: EngineContext, dp: DataParallelChoic
     backend: dp.backend ?? 'wasm',
     model: dp.model ?? { module: sibling('model-factory'), exportName: 'buildFromConfig', config: dp.modelConfig },
     optimizer: { module: sibling('create-optimizer'), exportName: 'optimizerForModel', config: { optimizer: name, lr, weightDecay, momentum } },
-    loss: { name: 'sparseSoftmaxCrossEntropy', labelSmoothing },
+    loss: { name: 'sparseSoftmaxCrossEntropy', labelSmoothing, ...(c.logitAdjustment ? { logitAdjustment: c.logitAdjustment } : {}) },
   });
   try {
     await trainer.setWeights(model.getWeights().map(toValue));
@@ -101,8 +107,9 @@ export async function dataParallelEngine(c: EngineContext, dp: DataParallelChoic
       return trainer.step({
         x: b.x,
         xShape: [b.size, ...c.inputShape],
-        y: b.labels,
-        yShape: [b.size],
+        // soft targets travel as float rows; the workers' loss takes either
+        y: b.targets ?? b.labels,
+        yShape: b.targets ? [b.size, b.targets.length / b.size] : [b.size],
         weights: b.weights ?? undefined,
         learningRate: lr,
         dropout: { seed: cfg.seed, step: globalStep },

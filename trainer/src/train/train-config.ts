@@ -1,13 +1,20 @@
 import { Variant } from '@amft/shared';
 import { z } from 'zod';
 import { BALANCES } from '../data/class-balance.js';
+import { VARIANT_DEFAULTS } from '../model/config.js';
 
 export const OPTIMIZERS = ['adamw', 'sgd'] as const;
 
 /** Weight decay when none is given: AdamW's usual 0.05, SGD's usual 5e-4. */
 export const DEFAULT_WEIGHT_DECAY = { adamw: 0.05, sgd: 5e-4 } as const;
 
-/** Everything that decides a training run's trajectory; defaults here and nowhere else. */
+const stageList = (what: string) => z.array(z.number().int().positive()).min(1).optional().describe(what);
+
+/**
+ * Everything that decides a training run's trajectory; defaults here and nowhere else. The recipe
+ * options after `workers` are all off by default, and a recorded config without them (a run
+ * started before they existed) parses to the same run: see train/resume.ts.
+ */
 export const TrainConfig = z
   .object({
     variant: Variant.default('lite'),
@@ -34,6 +41,40 @@ export const TrainConfig = z
     evalBatchSize: z.number().int().positive().default(128),
     /** Worker threads building batches ahead of training (0: on the main thread, between steps). */
     workers: z.number().int().nonnegative().default(1),
+    // ---- recipe options (issue #18 item 4), all off by default ----
+    randomErasing: z
+      .number().min(0).max(1).default(0)
+      .describe('random erasing (Zhong et al. 2020): probability that a training image gets one rectangle (2-40% of the area, aspect 0.3-3.3) of random gray values'),
+    mixup: z.number().nonnegative().default(0).describe('mixup (Zhang et al. 2018): Beta(alpha, alpha) blend of each batch with a shuffled copy, soft targets; 0: off'),
+    cutmix: z
+      .number().nonnegative().default(0)
+      .describe('cutmix (Yun et al. 2019): a box of a shuffled copy pasted into each batch, targets by pasted area; Beta(alpha, alpha); 0: off. With --mixup too, each batch takes one of the two at random'),
+    logitAdjust: z
+      .number().nonnegative().default(0)
+      .describe('logit-adjusted loss (Menon et al. 2021): add tau*log(class prior of the training set) to the logits in the training loss only; 0: off'),
+    widths: stageList("trunk stage widths, one per stage of the variant's trunk (default: the variant's)"),
+    blocks: stageList("residual blocks per trunk stage, one per stage of the variant's trunk (default: the variant's)"),
+    cpuBudgetMin: z
+      .number().positive().optional()
+      .describe('train for this much process CPU time (minutes, all threads), the learning-rate schedule spread over the budget instead of over epochs, then evaluate; --epochs stays a cap'),
+    budgetWarmup: z.number().min(0).max(0.5).default(0.05).describe('with cpuBudgetMin: the fraction of the budget spent warming up (instead of warmupEpochs)'),
+  })
+  .superRefine((c, ctx) => {
+    const trunk = VARIANT_DEFAULTS[c.variant].trunk;
+    for (const key of ['widths', 'blocks'] as const) {
+      const list = c[key];
+      if (list && list.length !== trunk[key].length) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `the ${c.variant} trunk has ${trunk[key].length} stages (${key} ${trunk[key].join(',')}): give ${trunk[key].length} values, not ${list.length}` });
+      }
+    }
+    if (trunk.block === 'bottleneck' && c.widths?.some((w) => w % 4 !== 0)) {
+      ctx.addIssue({ code: 'custom', path: ['widths'], message: `the ${c.variant} trunk has bottleneck blocks: every width must be a multiple of 4` });
+    }
+    if (!c.augment) {
+      for (const key of ['randomErasing', 'mixup', 'cutmix'] as const) {
+        if (c[key] > 0) ctx.addIssue({ code: 'custom', path: [key], message: 'is a training augmentation: it cannot be combined with --no-augment' });
+      }
+    }
   })
   .transform((c) => ({ ...c, weightDecay: c.weightDecay ?? DEFAULT_WEIGHT_DECAY[c.optimizer] }));
 export type TrainConfig = z.infer<typeof TrainConfig>;

@@ -1,3 +1,5 @@
+// Over 250 lines: the training loop and its epoch end (validation, best/last checkpoints, the
+// CPU budget's result) share one run's state and are easiest to follow in one place.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,16 +13,20 @@ import { Rng } from '../data/rng.js';
 import { classCounts, type ImageDataset } from '../data/sample.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
 import { writeReport } from '../evaluate/write-report.js';
-import { disposeCheckpoint, loadCheckpoint, restoreModelWeights, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import type { ClassificationReport } from '@amft/shared';
+import { saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import { budgetResult, CpuBudget, writeBudgetResult } from './cpu-budget.js';
 import { createOptimizer } from './create-optimizer.js';
 import { writeCurvesPng } from './curves-png.js';
-import { learningRateAt } from './lr-schedule.js';
+import { logitAdjustment } from './loss.js';
+import { learningRateAt, learningRateAtProgress } from './lr-schedule.js';
 import { MetricsLog } from './metrics-log.js';
-import { modelParams, type ParamOptimizer } from './param-optimizer.js';
+import { modelParams } from './param-optimizer.js';
 import { Progress } from './progress.js';
+import { restore } from './resume.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { withProgress, type ProgressSink } from '../progress.js';
-import { RESUMABLE_CHANGES, type TrainConfig } from './train-config.js';
+import type { TrainConfig } from './train-config.js';
 import { dataParallelEngine, singleEngine, type DataParallelChoice, type StepEngine } from './step-engine.js';
 import type { StepResult } from './train-step.js';
 
@@ -46,7 +52,7 @@ export interface TrainRun {
   /** Stops training after the current step, saving a checkpoint there (SIGINT in the CLI). */
   signal?: AbortSignal;
   /** Called after every step (tests use it to stop or crash a run at a chosen step). */
-  onStep?: (s: { epoch: number; batch: number; globalStep: number } & StepResult) => void;
+  onStep?: (s: { epoch: number; batch: number; globalStep: number; lr: number } & StepResult) => void;
   /** The run directory's lock, when the caller took it (else trainModel takes and releases it). */
   lock?: RunLock;
   /** Train on worker threads (train/step-engine.ts); on the main thread without. */
@@ -57,6 +63,8 @@ export interface TrainResult {
   state: TrainState;
   /** True when stopped by the signal before the last epoch ended. */
   stopped: boolean;
+  /** With a CPU budget: true when training ended because the budget was spent (`<out>/budget.json`). */
+  budgetSpent?: boolean;
   dirs: { last: string; best: string };
 }
 
@@ -118,7 +126,9 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
     }
     await metrics.truncateAfter(-1);
   }
-  const context = { model, optimizer, config: cfg, inputShape: [spec.height, spec.width, spec.channels] as [number, number, number] };
+  const context = { model, optimizer, config: cfg, inputShape: [spec.height, spec.width, spec.channels] as [number, number, number], logitAdjustment: logitAdjustment(trainCounts, cfg.logitAdjust) };
+  const budget = cfg.cpuBudgetMin === undefined ? null : new CpuBudget(cfg.cpuBudgetMin * 60, state.cpuSeconds ?? 0);
+  const mix = cfg.mixup > 0 || cfg.cutmix > 0 ? { mixup: cfg.mixup, cutmix: cfg.cutmix, numClasses: trainCounts.length } : undefined;
   let engine: StepEngine;
   try {
     engine = run.dataParallel ? await dataParallelEngine(context, run.dataParallel) : singleEngine(context);
@@ -130,6 +140,7 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
   const save = async (dir: string, withOptimizer: boolean) => {
     await engine.pull();
     state.savedAt = new Date().toISOString();
+    if (budget) state.cpuSeconds = budget.spentSeconds();
     await saveCheckpoint(dir, { model, optimizer: withOptimizer ? optimizer : undefined, state });
   };
 
@@ -148,11 +159,12 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
         order,
         batchSize: cfg.batchSize,
         dropLast: true,
-        augment: cfg.augment ? { seed: cfg.seed, epoch } : null,
+        augment: cfg.augment ? { seed: cfg.seed, epoch, ...(cfg.randomErasing > 0 ? { erasing: cfg.randomErasing } : {}), ...(mix ? { mix } : {}) } : null,
         classWeights: weights,
         workers: workers.train,
       };
       let t = performance.now();
+      budget?.start();
       for await (const batch of iterateBatches(plan, state.batch)) {
         if (run.signal?.aborted) {
           state.running.seconds += (performance.now() - t) / 1000;
@@ -160,7 +172,8 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
           log.info({ epoch, batch: state.batch, step: state.globalStep }, 'stopped; checkpoint saved');
           return { state, stopped: true, dirs };
         }
-        const lr = learningRateAt(state.globalStep, schedule);
+        if (budget?.done()) break;
+        const lr = budget ? learningRateAtProgress(budget.progress(), { peak: cfg.lr, min: cfg.minLr, warmup: cfg.budgetWarmup }) : learningRateAt(state.globalStep, schedule);
         optimizer.learningRate = lr;
         const r = await engine.step(batch, lr, state.globalStep);
         if (!Number.isFinite(r.loss)) throw new Error(`loss is ${r.loss} at step ${state.globalStep + 1} (epoch ${epoch + 1}); lower --lr?`);
@@ -170,11 +183,13 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
         state.running.correct += r.correct;
         state.running.seen += batch.size;
         const running = { loss: state.running.lossSum / state.running.seen, accuracy: state.running.correct / state.running.seen };
-        progress.step({ epoch: epoch + 1, epochs: cfg.epochs, step: state.globalStep, totalSteps, lr, ...running }, batch.size, state.batch === stepsPerEpoch);
+        // with a budget, the total is the steps the budget would allow at the pace so far
+        const total = budget ? Math.max(state.globalStep, Math.round(state.globalStep / Math.max(budget.progress(), 1e-9))) : totalSteps;
+        progress.step({ epoch: epoch + 1, epochs: cfg.epochs, step: state.globalStep, totalSteps: total, lr, ...running }, batch.size, state.batch === stepsPerEpoch);
         if (state.globalStep % cfg.logEverySteps === 0) {
           await metrics.append({ type: 'step', step: state.globalStep, epoch: epoch + 1, loss: r.loss, accuracy: r.correct / batch.size, lr });
         }
-        run.onStep?.({ epoch, batch: batch.index, globalStep: state.globalStep, ...r });
+        run.onStep?.({ epoch, batch: batch.index, globalStep: state.globalStep, lr, ...r });
         if (cfg.saveEverySteps > 0 && state.globalStep % cfg.saveEverySteps === 0 && state.batch < stepsPerEpoch) {
           state.running.seconds += (performance.now() - t) / 1000;
           await save(dirs.last, true);
@@ -182,8 +197,18 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
         }
       }
       state.running.seconds += (performance.now() - t) / 1000;
+      budget?.pause();
+      const spent = budget?.done() ?? false;
+      // a resumed run whose budget was spent has nothing left to train or to evaluate
+      if (spent && state.running.seen === 0) return { state, stopped: false, budgetSpent: true, dirs };
       await engine.pull();
-      await finishEpoch(run, state, epoch, optimizer.learningRate, metrics, save, dirs, log, workers.val);
+      const val = await finishEpoch(run, state, epoch, optimizer.learningRate, metrics, save, dirs, log, workers.val);
+      if (budget && (spent || epoch + 1 === cfg.epochs)) {
+        const result = budgetResult(budget, { steps: state.globalStep, imagesSeen: state.globalStep * cfg.batchSize, epochs: state.globalStep / stepsPerEpoch, lastLr: optimizer.learningRate, val });
+        await writeBudgetResult(join(run.outDir, 'budget.json'), result);
+        log.info(result, spent ? 'CPU budget spent' : 'last epoch done before the CPU budget was spent');
+        if (spent) return { state, stopped: false, budgetSpent: true, dirs };
+      }
     }
   } finally {
     await engine.close();
@@ -203,7 +228,7 @@ async function finishEpoch(
   dirs: TrainResult['dirs'],
   log: Logger,
   valWorkers: BatchWorkers | undefined,
-): Promise<void> {
+): Promise<ClassificationReport | undefined> {
   const { running } = state;
   const record: EpochMetrics = {
     epoch: epoch + 1,
@@ -234,30 +259,5 @@ async function finishEpoch(
   }
   await save(dirs.last, true);
   await writeCurvesPng(state.history, join(run.outDir, 'curves.png'));
-}
-
-/** Loads the last checkpoint into the model and optimizer after checking it belongs to this run. */
-async function restore(dir: string, model: tf.LayersModel, optimizer: ParamOptimizer, fresh: TrainState, log: Logger): Promise<TrainState> {
-  const ckpt = await loadCheckpoint(dir);
-  try {
-    const saved = ckpt.state;
-    if (saved.config.epochs !== fresh.config.epochs) {
-      log.warn(`epochs changed from ${saved.config.epochs} to ${fresh.config.epochs}: the learning-rate schedule of the remaining steps changes`);
-    }
-    const changed = (Object.keys(fresh.config) as Array<keyof TrainConfig>).filter(
-      (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify(saved.config[k]) !== JSON.stringify(fresh.config[k]),
-    );
-    if (changed.length) {
-      throw new Error(`cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved.config[k])}, now ${JSON.stringify(fresh.config[k])}`).join('; ')}`);
-    }
-    if (JSON.stringify(saved.trainCounts) !== JSON.stringify(fresh.trainCounts)) {
-      throw new Error(`cannot resume ${dir}: the training data differs (class counts ${saved.trainCounts} then, ${fresh.trainCounts} now)`);
-    }
-    if (!ckpt.optimizer) throw new Error(`cannot resume ${dir}: it has no optimizer state`);
-    restoreModelWeights(model, ckpt.weights);
-    await optimizer.setWeights(ckpt.optimizer);
-    return { ...saved, config: fresh.config, backend: fresh.backend };
-  } finally {
-    disposeCheckpoint(ckpt);
-  }
+  return val?.report;
 }

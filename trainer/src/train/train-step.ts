@@ -12,6 +12,10 @@ export interface StepResult {
 
 export interface StepOptions {
   labelSmoothing?: number;
+  /** Soft targets [N, K] of a mixed batch (mixup, cutmix): the loss's targets; `y` still counts `correct`. */
+  targets?: tf.Tensor2D | null;
+  /** tau * log(prior) per class, added to the logits in the loss only (train/loss.ts logitAdjustment). */
+  logitAdjustment?: ArrayLike<number> | null;
   /** Seeded dropout masks for this step (model/seeded-random.ts); unseeded without. */
   dropout?: { seed: number; step: number };
 }
@@ -38,7 +42,7 @@ export function trainStep(
         const logits = imageLogits(model, x, true);
         // kept out of the gradient tape's scope so it can be read after the step
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32')));
-        return crossEntropy(logits, y, weights, opts.labelSmoothing ?? 0);
+        return crossEntropy(logits, opts.targets ?? y, weights, opts.labelSmoothing ?? 0, opts.logitAdjustment ?? null);
       }, vars),
     );
     const { value, grads } = opts.dropout ? withDropoutStream({ ...opts.dropout, rowOffset: 0 }, run) : run();

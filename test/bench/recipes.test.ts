@@ -1,0 +1,52 @@
+// bench/recipes.ts on a tiny budget: real FER2013 subsets, the real `amft train` (built CLI), two
+// candidates at 0.05 CPU minutes each; rows appended as they finish, done candidates skipped.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LABELS } from '@amft/shared';
+import t from 'tap';
+import { CANDIDATES, runRecipes, type RecipeOptions, type Row } from '../../bench/recipes.js';
+import { tempDir } from '../../trainer/test/data/fixtures.js';
+import { FER2013, SHARED_DATA_ABSENT } from '../shared-data.js';
+
+const skip = existsSync(join(FER2013, 'train')) ? false : SHARED_DATA_ABSENT;
+
+t.test('recipe candidates at equal CPU time: a table and the exact command of each row, resumable', { skip }, async (t) => {
+  const dir = await tempDir(t, 'amft-recipes-');
+  const lines: string[] = [];
+  const o: RecipeOptions = {
+    budgetMin: 0.05,
+    train: join(FER2013, 'train'),
+    val: join(FER2013, 'val'),
+    maxSamples: 256,
+    valMaxSamples: 128,
+    results: join(dir, 'recipes'),
+    only: ['baseline', 'mixup'],
+    log: (l) => lines.push(l),
+  };
+  const first = await runRecipes(o);
+  t.same(first.ran, ['baseline', 'mixup']);
+  const json = JSON.parse(await readFile(join(dir, 'recipes.json'), 'utf8')) as { rows: Row[] };
+  t.same(json.rows.map((r) => r.candidate), ['baseline', 'mixup']);
+  for (const r of json.rows) {
+    t.ok(r.cpuMinutes >= 0.05 && r.cpuMinutes < 0.2, `${r.candidate}: ${r.cpuMinutes.toFixed(3)} CPU minutes for a 0.05 budget`);
+    t.ok(r.steps > 0, `${r.candidate}: ${r.steps} steps`);
+    t.equal(r.imagesSeen, r.steps * 64);
+    t.ok(r.valAccuracy >= 0 && r.valAccuracy <= 1 && r.macroF1 >= 0 && r.macroF1 <= 1);
+    t.same(Object.keys(r.recall), [...LABELS]);
+    t.ok(r.neutralPrecision >= 0 && r.neutralPrecision <= 1);
+    t.match(r.command, new RegExp(`^node trainer/dist/cli.js train --data \\S+ --val-data \\S+ --max-samples 256 --val-max-samples 128 .*--cpu-budget-min 0.05 .*--out \\S+/${r.candidate}$`));
+    t.ok(lines.includes(`run ${r.candidate}: ${r.command}`), 'the command is printed as it starts');
+  }
+  t.match(json.rows[1].command, /--mixup 0\.2/);
+  t.notMatch(json.rows[0].command, /--mixup/);
+  const md = await readFile(join(dir, 'recipes.md'), 'utf8');
+  t.match(md, /\| candidate \| change \| CPU min \| steps \| images \| val acc \| macro-F1 \| angry R \| disgust R \| fear R \| happy R \| sad R \| surprise R \| neutral R \| neutral P \|/);
+  for (const r of json.rows) t.ok(md.includes(`- ${r.candidate}: \`${r.command}\``), `${r.candidate}: its command under the table`);
+
+  const again = await runRecipes(o);
+  t.same([again.ran, again.skipped], [[], ['baseline', 'mixup']], 'done candidates are skipped');
+  t.same(JSON.parse(await readFile(join(dir, 'recipes.json'), 'utf8')), json, 'and their rows kept');
+  await t.rejects(runRecipes({ ...o, only: ['nonsense'] }), /unknown candidates: nonsense/);
+  t.ok(CANDIDATES.length >= 12 && CANDIDATES[0].name === 'baseline');
+});
