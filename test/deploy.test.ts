@@ -149,7 +149,7 @@ t.test('the Deployment fits the service', async (t) => {
   t.ok(hpa.spec.metrics.some((m: Obj) => m.type === 'Resource' && m.resource.name === 'cpu'), 'the HPA scales on CPU');
   const hpaText = readFileSync(join(DEPLOY, 'hpa.yaml'), 'utf8');
   t.match(hpaText, /#\s+name: fer_queue_depth/, 'with a commented queue-depth example');
-  t.match(readFileSync(join(root, 'services/src/plugins/metrics.ts'), 'utf8'), /name: 'fer_queue_depth'/, 'a metric the service exports');
+  t.match(readFileSync(join(root, 'services/src/plugins/app/metrics.ts'), 'utf8'), /name: 'fer_queue_depth'/, 'a metric the service exports');
 });
 
 t.test('the InferenceService: Triton v2 predictor, this service as the transformer', async (t) => {

@@ -1,5 +1,8 @@
 /**
- * The application: plugins, then routes, one error handler. No process concerns here (see
+ * The application: the configuration as `app.config`, third-party plugins (plugins/external),
+ * ours (plugins/app), then routes, one error handler. Every route's query, params and responses
+ * are zod schemas (schemas/): queries validated by fastify-type-provider-zod, responses
+ * serialized by fast-json-stringify (http/serialize.ts). No process concerns here (see
  * server.ts). Every request has an id: the client's `x-request-id` when it is a sane token, else
  * a new UUID; it is in every log line of the request and echoed in the `x-request-id` header.
  * One access-log line per request, when it has been answered (fastify's two per request, at
@@ -8,17 +11,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { FileTooLargeError, NotFoundError, SecretInQueryError, toClientError } from './errors.js';
 import { clientErrorHandler, lingerAfterAnswer } from './http/client-error.js';
 import { redactUrl, secretParam } from './http/secrets-in-url.js';
-import authPlugin from './plugins/auth.js';
-import deadlinePlugin from './plugins/deadline.js';
-import bodyPlugin from './plugins/body.js';
-import metricsPlugin from './plugins/metrics.js';
-import ferPlugin from './plugins/fer.js';
-import openapiPlugin from './plugins/openapi.js';
-import webPlugin from './plugins/web.js';
+import { schemaErrorFormatter, serializerCompiler } from './http/serialize.js';
+import authPlugin from './plugins/app/auth.js';
+import deadlinePlugin from './plugins/app/deadline.js';
+import drainPlugin from './plugins/app/drain.js';
+import ferPlugin from './plugins/app/fer.js';
+import metricsPlugin from './plugins/app/metrics.js';
+import multipartPlugin from './plugins/external/multipart.js';
+import staticPlugin from './plugins/external/static.js';
+import swaggerPlugin from './plugins/external/swagger.js';
 import healthRoutes from './routes/health/index.js';
 import modelRoutes from './routes/model/index.js';
 import predictRoutes from './routes/predict/index.js';
@@ -35,6 +41,12 @@ const SANE_ID = /^[\w.:@-]{1,128}$/;
 export function requestId(req: IncomingMessage): string {
   const given = req.headers[REQUEST_ID_HEADER];
   return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
 }
 
 export interface AppOptions {
@@ -54,7 +66,11 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     pluginTimeout: 120_000,
     requestTimeout: config.requestTimeoutMs,
     clientErrorHandler,
+    schemaErrorFormatter,
   });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('config', config);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     // A raw image body over --max-file-bytes is the same limit as an image part: the same error.
@@ -86,13 +102,14 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     req.log.info({ method: req.method, url: redactUrl(req.url), statusCode: reply.statusCode, ms: round2(reply.elapsedTime), remoteAddress: req.ip }, 'request completed');
   });
 
-  await app.register(deadlinePlugin, { config });
-  await app.register(authPlugin, { config });
-  await app.register(metricsPlugin, { config });
-  await app.register(bodyPlugin, { config });
-  await app.register(ferPlugin, { config });
-  await app.register(openapiPlugin, { config });
-  await app.register(webPlugin);
+  await app.register(deadlinePlugin);
+  await app.register(authPlugin);
+  await app.register(metricsPlugin);
+  await app.register(multipartPlugin);
+  await app.register(drainPlugin);
+  await app.register(ferPlugin);
+  await app.register(swaggerPlugin);
+  await app.register(staticPlugin);
 
   await app.register(healthRoutes);
   await app.register(modelRoutes);

@@ -11,7 +11,11 @@ import { annotateImage } from './pipeline/annotate.js';
 import { bundledDetectorPath, DEFAULT_FACE_OPTIONS, type Box, type DetectMode, type DetectorVariant, type FaceOptions } from './pipeline/detect/index.js';
 import { Classifier } from './pipeline/infer.js';
 import { InlinePreprocessor } from './pipeline/preprocess.js';
-import { faceJson, type ImageResultJson } from './pipeline/respond.js';
+import { faceJson } from './pipeline/respond.js';
+import type { ImageResult } from './schemas/index.js';
+
+/** One image's result, as /predict answers it (schemas/predict.ts). */
+type ImageResultJson = ImageResult;
 
 export interface LocalPredictorOptions {
   modelDir: string;

@@ -13,7 +13,6 @@ import { pino, type Logger } from 'pino';
 import { createLogger } from '@amft/shared/logger';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { beginDrain } from './plugins/fer.js';
 import { ConfigError, loadConfig, redactConfig, usage, type Config } from './config.js';
 
 export interface RunningServer {
@@ -90,10 +89,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    beginDrain(server.app.fer.state);
+    server.app.drain.begin();
     logger.info({ signal }, 'closing: finishing requests in flight');
     const timer = setTimeout(() => {
-      const decoding = server.app.fer.admission.load.images;
+      const decoding = server.app.fer.describe().imagesInFlight;
       flushSync(logger);
       // The last word goes out synchronously: a SIGKILL follows.
       pino({ level: config.logLevel, base: { service: 'fer' } }, pino.destination({ fd: 1, sync: true })).error(

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { loadConfig, redactConfig } from '../src/config.js';
-import { bearerChecker } from '../src/plugins/auth.js';
+import { bearerChecker } from '../src/plugins/app/auth.js';
 import { startTestServer, syntheticImage } from './fixtures/helpers.js';
 
 const KEYS = ['k1-0123456789abcdef', 'k2-fedcba9876543210'];

@@ -28,10 +28,9 @@ t.test('GET /readyz is 503 until the warm-up is done, and once closing has begun
   const starting = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(starting.statusCode, 503);
   t.equal(starting.json().status, 'starting');
-  for (let i = 0; i < 100 && !app.fer.state.ready; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && !(await app.fer.isReady()); i++) await new Promise((r) => setTimeout(r, 10));
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
-  app.fer.state.draining = true;
-  app.fer.state.ready = false;
+  app.drain.begin();
   const closing = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(closing.statusCode, 503);
   t.equal(closing.json().status, 'closing');

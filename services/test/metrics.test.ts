@@ -1,6 +1,6 @@
 /**
  * Observability: GET /metrics in the Prometheus text format (the series listed in
- * plugins/metrics.ts, moving with the traffic), request ids echoed and in every log line.
+ * plugins/app/metrics.ts, moving with the traffic), request ids echoed and in every log line.
  */
 import t from 'tap';
 import { Writable } from 'node:stream';

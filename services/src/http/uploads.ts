@@ -4,9 +4,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import type { Config } from '../config.js';
-import { BadParameterError, BadRequestError, BodyTooLargeError, FileTooLargeError, MissingFieldError, TooManyFilesError, TooManyFramesError, UnsupportedTypeError } from '../errors.js';
+import { BadRequestError, BodyTooLargeError, FileTooLargeError, MissingFieldError, TooManyFilesError, TooManyFramesError, UnsupportedTypeError } from '../errors.js';
 
 export interface Upload {
   field: string;
@@ -231,12 +230,3 @@ export function uploadName(u: Upload, index: number): string {
   return u.filename ? `'${u.filename}'` : `#${index + 1}`;
 }
 
-/** Parses a query string with zod; a problem is FER_ERR_BAD_PARAMETER naming the parameter. */
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
-  const r = schema.safeParse(query ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new BadParameterError(`${i.path.join('.') || 'query'}: ${i.message}`);
-  }
-  return r.data;
-}

@@ -1,46 +1,20 @@
 /**
- * Stage 6: model outputs -> response JSON (the shapes in openapi.yaml).
+ * Stage 6: model outputs -> response JSON (the shapes of schemas/, which openapi.yaml is generated from).
  */
 import { LABELS, argmax } from '@amft/shared';
-import type { Box, DetectionStatus, FaceRegion, Landmarks } from './detect/index.js';
+import type { FaceRegion } from './detect/index.js';
 import type { StageTimes } from './analyze.js';
+import type { Expression, Face, Timings as TimingsJson } from '../schemas/index.js';
 import { round2 } from '../round.js';
 import { timed } from './timing.js';
 
-export interface Expression {
-  label: string;
-  confidence: number;
-  probabilities: Record<string, number>;
-}
-
-export interface FaceJson {
-  box: Box;
-  score: number | null;
-  landmarks?: Landmarks;
-  expression: Expression;
-}
-
-export interface ImageResultJson {
-  width: number;
-  height: number;
-  detection: DetectionStatus;
-  faces: FaceJson[];
-}
-
-export interface ModelJson {
-  name: string;
-  variant: string;
-  provider: string;
-}
-
 export function expression(probs: ArrayLike<number>): Expression {
   const i = argmax(probs, 0, LABELS.length);
-  const probabilities: Record<string, number> = {};
-  LABELS.forEach((l, k) => (probabilities[l] = probs[k]));
+  const probabilities = Object.fromEntries(LABELS.map((l, k) => [l, probs[k]])) as Expression['probabilities'];
   return { label: LABELS[i], confidence: probs[i], probabilities };
 }
 
-export function faceJson(region: FaceRegion, probs: ArrayLike<number>): FaceJson {
+export function faceJson(region: FaceRegion, probs: ArrayLike<number>): Face {
   return {
     box: region.box,
     score: region.score,
@@ -48,7 +22,6 @@ export function faceJson(region: FaceRegion, probs: ArrayLike<number>): FaceJson
     expression: expression(probs),
   };
 }
-
 
 /** Accumulates the time spent in each stage of a request. */
 export class Timings {
@@ -68,7 +41,8 @@ export class Timings {
     this.parts.alignMs += times.alignMs;
   }
 
-  toJSON(): Record<string, number> {
-    return Object.fromEntries([...Object.entries(this.parts), ['totalMs', performance.now() - this.start]].map(([k, v]) => [k, round2(v as number)]));
+  toJSON(): TimingsJson {
+    const p = this.parts;
+    return { decodeMs: round2(p.decodeMs), detectMs: round2(p.detectMs), alignMs: round2(p.alignMs), inferMs: round2(p.inferMs), totalMs: round2(performance.now() - this.start) };
   }
 }

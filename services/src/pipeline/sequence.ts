@@ -6,14 +6,8 @@
  */
 import { normalizePixels, type PreprocessingSpec } from '@amft/shared';
 import { NUM_OUTPUTS, type SequenceOutput } from './infer.js';
-import { expression, type Expression } from './respond.js';
-
-export interface ClipExpression {
-  method: 'lstm' | 'ema';
-  alpha?: number;
-  framesUsed: number;
-  expression: Expression | null;
-}
+import { expression } from './respond.js';
+import type { ClipExpression } from '../schemas/index.js';
 
 export interface ClipDeps {
   /** The model's LSTM head over normalized frames; absent when it has none. */

@@ -1,6 +1,15 @@
 import t from 'tap';
 import { loadConfig } from '../../src/config.js';
-import { detectQuery } from '../../src/http/detect-query.js';
+import { faceOptions } from '../../src/http/detect-query.js';
+import { schemaErrorFormatter } from '../../src/http/serialize.js';
+import { DetectQuery } from '../../src/schemas/index.js';
+
+/** The query as the route's schema validates it (the type provider's validatorCompiler), then its face options. */
+function detectQuery(query: Record<string, string>, config: ReturnType<typeof loadConfig>) {
+  const r = DetectQuery.safeParse(query);
+  if (!r.success) throw schemaErrorFormatter(r.error.issues.map((i) => ({ instancePath: `/${i.path.join('/')}`, message: i.message })), 'querystring');
+  return { detect: r.data.detect, faces: faceOptions(r.data, config) };
+}
 
 t.test('the detection query: defaults from --faces and --min-face-size, per-request overrides', async (t) => {
   const d = loadConfig([], {});

@@ -14,33 +14,29 @@
  * escapes the data root fails the whole request (FER_ERR_PATH_ESCAPE).
  * Query `detect` (default never: images are face crops) as for /predict; with auto/always the
  * largest face of each image is used, and an image with no face (always; auto on an image larger
- * than a crop) is a bad row.
+ * than a crop) is a bad row. Query, bodies and report: schemas/evaluate.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LABELS, classificationReport, expectedCalibrationError } from '@amft/shared';
-import { parseQuery } from '../../http/uploads.js';
 import { round2 } from '../../round.js';
+import { evaluateSchema, type EvaluateResponse } from '../../schemas/index.js';
 import { DataRoot } from './data-root.js';
 import { rowsToJobs } from './jobs.js';
 import { runChunks } from './run-chunks.js';
 import { readSource } from './source.js';
 
-const EvalQuery = z.object({
-  detect: z.enum(['auto', 'always', 'never']).default('never'),
-  usage: z.string().min(1).optional(),
-});
-
 /** At most this many bad rows are listed (all are counted in badRowCount). */
 const MAX_BAD_ROWS_LISTED = 1000;
 
-export default async function evaluateRoutes(app: FastifyInstance): Promise<void> {
-  const { config } = app.fer;
+export default async function evaluateRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { config } = app;
   const root = config.dataRoot ? new DataRoot(config.dataRoot) : undefined;
 
-  app.post('/evaluate', { bodyLimit: config.maxCsvBytes }, async (req) => {
-    const q = parseQuery(EvalQuery, req.query);
-    const { analyzeEach, classify, model } = app.fer;
+  app.post('/evaluate', { bodyLimit: config.maxCsvBytes, schema: evaluateSchema }, async (req) => {
+    const q = req.query;
+    const { analyzeEach, classify, describe } = app.fer;
     const source = await readSource(req, config, root);
     const { jobs, bad } = await rowsToJobs(source, { config, root, detect: q.detect, usage: q.usage });
     const t0 = performance.now();
@@ -48,11 +44,12 @@ export default async function evaluateRoutes(app: FastifyInstance): Promise<void
     const results = await runChunks(jobs, { analyzeEach, classify, maxChunk, signal: req.work });
     const badRows = [...bad.map((b) => ({ line: b.line ?? 0, reason: b.reason })), ...results.bad].sort((a, b) => a.line - b.line);
     return {
-      ...classificationReport(results.yTrue, results.yPred, LABELS),
+      // The shared report's labels and classes are LABELS: the schema's Label enum.
+      ...(classificationReport(results.yTrue, results.yPred, LABELS) as Pick<EvaluateResponse, 'count' | 'accuracy' | 'macroF1' | 'labels' | 'perClass' | 'confusionMatrix'>),
       ece: expectedCalibrationError(results.yProb, results.yTrue),
       badRows: badRows.slice(0, MAX_BAD_ROWS_LISTED),
       badRowCount: badRows.length,
-      model: { name: model.metadata.name, variant: model.metadata.variant, provider: model.session.provider },
+      model: describe().model,
       timings: { totalMs: round2(performance.now() - t0) },
     };
   });

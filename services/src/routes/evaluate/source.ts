@@ -6,10 +6,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { BadRequestError, FileTooLargeError, MissingFieldError, NoDataRootError, UnsupportedTypeError } from '../../errors.js';
 import { readMultipart, routeUploadLimits, type Upload } from '../../http/uploads.js';
+import { ManifestBody } from '../../schemas/index.js';
 import type { DataRoot } from './data-root.js';
 
 export interface EvalSource {
@@ -48,7 +48,7 @@ export async function readSource(req: FastifyRequest, config: Config, root: Data
   if (typeof body === 'string') return { csv: body, name: 'body', files: new Map() };
   if (body === undefined || body === null) throw new MissingFieldError('csv: the request has no body');
   if (Buffer.isBuffer(body)) throw new UnsupportedTypeError(`${req.headers['content-type']}; send multipart/form-data, text/csv or JSON {"manifest": "<path>"}`);
-  const parsed = z.object({ manifest: z.string() }).safeParse(body);
+  const parsed = ManifestBody.safeParse(body);
   if (!parsed.success) throw new MissingFieldError('manifest: the JSON body must be {"manifest": "<path under the data root>"}');
   return { csv: await readManifest(root, parsed.data.manifest, config), name: parsed.data.manifest, files: new Map() };
 }

@@ -14,20 +14,18 @@
  * - `sequence`: the followed face's clip expression (pipeline/sequence.ts): the LSTM head when the
  *   model has one (metadata io.sequence, `method: "lstm"`), else the exponential moving average
  *   of its per-frame probabilities (`method: "ema"`, alpha from --ema-alpha, default 0.5).
- * Every face is classified in one batch.
+ * Every face is classified in one batch. Query, bodies and responses: schemas/predict-sequence.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
 import { BadImageError, FileTooLargeError, MissingFieldError, TooManyFramesError, UnsupportedTypeError } from '../../errors.js';
-import { detectQuery } from '../../http/detect-query.js';
+import { faceOptions } from '../../http/detect-query.js';
 import { readMultipart, routeUploadLimits, type Upload } from '../../http/uploads.js';
-import type { DetectionStatus } from '../../pipeline/detect/index.js';
-import { faceJson, Timings, type FaceJson } from '../../pipeline/respond.js';
-import { clipExpression, type ClipExpression } from '../../pipeline/sequence.js';
+import { faceJson, Timings } from '../../pipeline/respond.js';
+import { clipExpression } from '../../pipeline/sequence.js';
 import { followLargest, trackFaces } from '../../pipeline/track.js';
-
-const JsonFrames = z.object({ frames: z.array(z.string()).min(1) });
+import { JsonFrames, predictSequenceSchema, type Frame, type Track } from '../../schemas/index.js';
 
 async function readFrames(req: FastifyRequest, config: Config): Promise<Upload[]> {
   if (req.isMultipart()) {
@@ -56,30 +54,14 @@ async function readFrames(req: FastifyRequest, config: Config): Promise<Upload[]
   });
 }
 
-interface FrameJson {
-  index: number;
-  width: number;
-  height: number;
-  detection: DetectionStatus;
-  /** True when the face was matched to the previous followed face by IoU; false when (re)acquired as the largest face, or no face. */
-  tracked: boolean;
-  /** The track of the followed face; null when there is no face, or its track was dropped. */
-  trackId: number | null;
-  face: FaceJson | null;
-}
-
-interface TrackJson {
-  id: number;
-  firstFrame: number;
-  lastFrame: number;
-  frames: (FaceJson & { index: number })[];
-  sequence: ClipExpression;
-}
-
-export default async function predictSequenceRoutes(app: FastifyInstance): Promise<void> {
-  app.post('/predict-sequence', { bodyLimit: app.fer.config.maxSequenceBytes }, async (req) => {
-    const { config, analyzeAll, classify, classifySequence, model, modelJson } = app.fer;
-    const { detect, faces } = detectQuery(req.query, config);
+export default async function predictSequenceRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { config } = app;
+  app.post('/predict-sequence', { bodyLimit: config.maxSequenceBytes, schema: predictSequenceSchema }, async (req) => {
+    const { analyzeAll, classify, classifySequence, describe } = app.fer;
+    const { detect } = req.query;
+    const faces = faceOptions(req.query, config);
+    const { model, metadata } = describe();
     const frames = await readFrames(req, config);
     const timings = new Timings();
 
@@ -112,12 +94,12 @@ export default async function predictSequenceRoutes(app: FastifyInstance): Promi
     const face = (frame: number, i: number) => faceJson(analyzed[frame].faces[i], probsOf.get(key(frame, i))!);
     const crop = (frame: number, i: number) => analyzed[frame].crops[i];
 
-    const clip = { classifySequence: model.hasSequence ? classifySequence : undefined, spec: model.metadata.preprocessing, emaAlpha: config.emaAlpha };
+    const clip = { classifySequence, spec: metadata.preprocessing, emaAlpha: config.emaAlpha };
     const clipOf = (hits: { frame: number; face: number }[]) =>
       timings.time('inferMs', () => clipExpression(hits.map((h) => crop(h.frame, h.face)), hits.map((h) => probsOf.get(key(h.frame, h.face))!), clip));
 
     const trackOf = new Map<string, number>();
-    const tracksJson: TrackJson[] = [];
+    const tracksJson: Track[] = [];
     for (const tr of tracks) {
       for (const h of tr.hits) trackOf.set(key(h.frame, h.face), tr.id);
       tracksJson.push({
@@ -128,7 +110,7 @@ export default async function predictSequenceRoutes(app: FastifyInstance): Promi
         sequence: await clipOf(tr.hits),
       });
     }
-    const framesJson: FrameJson[] = analyzed.map((a, i) => {
+    const framesJson: Frame[] = analyzed.map((a, i) => {
       const f = followed[i];
       return {
         index: i,
@@ -141,6 +123,6 @@ export default async function predictSequenceRoutes(app: FastifyInstance): Promi
       };
     });
     const sequence = await clipOf(followed.flatMap((f, frame) => (f.face >= 0 ? [{ frame, face: f.face }] : [])));
-    return { frames: framesJson, tracks: tracksJson, sequence, model: modelJson, timings };
+    return { frames: framesJson, tracks: tracksJson, sequence, model, timings: timings.toJSON() };
   });
 }

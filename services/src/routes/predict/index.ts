@@ -6,24 +6,25 @@
  * Every image is decoded and cropped (in parallel, on the preprocessing workers) before any
  * inference, so one bad image fails the request with a 4xx naming it (the first bad one in the
  * order sent); the faces of all images go to the batcher together.
+ * Query, bodies and responses: schemas/predict.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BadParameterError } from '../../errors.js';
-import { detectQuery } from '../../http/detect-query.js';
-import { parseQuery, readImages, routeUploadLimits, uploadName } from '../../http/uploads.js';
+import { faceOptions } from '../../http/detect-query.js';
+import { readImages, routeUploadLimits, uploadName } from '../../http/uploads.js';
 import { annotateImage, wantsAnnotation } from '../../pipeline/annotate.js';
-import { faceJson, Timings, type ImageResultJson } from '../../pipeline/respond.js';
+import { faceJson, Timings } from '../../pipeline/respond.js';
+import { predictSchema, type ImageResult } from '../../schemas/index.js';
 
-/** `annotate=1|true`: answer with the photo, faces drawn, as PNG (one image per request). */
-const AnnotateQuery = z.object({ annotate: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true') });
-
-export default async function predictRoutes(app: FastifyInstance): Promise<void> {
-  const limits = routeUploadLimits(app.fer.config).predict;
-  app.post('/predict', async (req, reply) => {
-    const { config, analyzeAll, classify, modelJson } = app.fer;
-    const { detect, faces } = detectQuery(req.query, config);
-    const { annotate } = parseQuery(AnnotateQuery, req.query);
+export default async function predictRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { config } = app;
+  const limits = routeUploadLimits(config).predict;
+  app.post('/predict', { schema: predictSchema }, async (req, reply) => {
+    const { analyzeAll, classify, describe } = app.fer;
+    const { detect, annotate } = req.query;
+    const faces = faceOptions(req.query, config);
     const uploads = await readImages(req, limits);
     const drawn = wantsAnnotation(annotate, req.headers.accept);
     if (drawn && uploads.length !== 1) throw new BadParameterError(`annotate: draws one image per request, ${uploads.length} were sent`);
@@ -35,13 +36,13 @@ export default async function predictRoutes(app: FastifyInstance): Promise<void>
     for (const a of analyzed) timings.add(a.times);
     const probs = await timings.time('inferMs', () => classify(analyzed.flatMap((a) => a.crops), req.work));
     let k = 0;
-    const results: ImageResultJson[] = analyzed.map((a) => ({
+    const results: ImageResult[] = analyzed.map((a) => ({
       width: a.width,
       height: a.height,
       detection: a.detection,
       faces: a.faces.map((f) => faceJson(f, probs[k++])),
     }));
     if (drawn) return reply.type('image/png').send(await annotateImage(uploads[0].data, results[0].faces, { maxPixels: config.maxPixels }));
-    return { results, model: modelJson, timings };
+    return { results, model: describe().model, timings: timings.toJSON() };
   });
 }

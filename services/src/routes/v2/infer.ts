@@ -7,7 +7,9 @@
  * they are not used: the outputs served do not depend on them.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Fer } from '../../plugins/fer.js';
+import type { z } from 'zod';
+import type { V2InferOutput, V2InferResponse } from '../../schemas/index.js';
+import type { Fer } from '../../plugins/app/fer.js';
 import { BadRequestError } from '../../errors.js';
 import { NUM_OUTPUTS } from '../../pipeline/infer.js';
 import { BINARY_HEADER, encodeBody, FP32, InferRequest, splitBody, tensorData, tensorEntry, V2FormatError, type TensorMetadata } from '../../inference/v2-protocol.js';
@@ -24,19 +26,21 @@ function parseRequest(req: FastifyRequest): { request: InferRequest; binary: Buf
 
 /** The shape the input must have, -1 where any size is accepted. */
 function expectedShape(fer: Fer): number[] {
-  const { channels: C, height: H, width: W } = fer.model.metadata.preprocessing;
-  return fer.model.imageAsClip ? [-1, 1, C, H, W] : [-1, C, H, W];
+  const { metadata, imageAsClip } = fer.describe();
+  const { channels: C, height: H, width: W } = metadata.preprocessing;
+  return imageAsClip ? [-1, 1, C, H, W] : [-1, C, H, W];
 }
 
-export async function infer(fer: Fer, req: FastifyRequest, reply: FastifyReply, version: string): Promise<unknown> {
-  const { io, name } = fer.model.metadata;
+export async function infer(fer: Fer, req: FastifyRequest, reply: FastifyReply, version: string): Promise<z.output<typeof V2InferResponse> | FastifyReply> {
+  const { metadata, graph } = fer.describe();
+  const { io, name } = metadata;
   let request: InferRequest;
   let tensor: Float32Array;
   let shape: number[];
   try {
     let binary: Buffer;
     ({ request, binary } = parseRequest(req));
-    const graphInputs = fer.model.session.inputNames;
+    const graphInputs = graph.inputNames;
     const unknown = request.inputs.filter((t) => !graphInputs.includes(t.name)).map((t) => t.name);
     if (unknown.length) throw new V2FormatError(`unknown input ${unknown.map((n) => `'${n}'`).join(', ')}; the model's inputs are [${graphInputs.join(', ')}]`);
     const index = request.inputs.findIndex((t) => t.name === io.input);
@@ -72,7 +76,8 @@ export async function infer(fer: Fer, req: FastifyRequest, reply: FastifyReply, 
     const meta: TensorMetadata = { name: o.name, datatype: FP32, shape: [n, NUM_OUTPUTS] };
     return tensorEntry(meta, data, allBinary || o.parameters?.binary_data === true, chunks);
   });
-  const header = { model_name: name, model_version: version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };
+  // Flat rows of numbers: tensorEntry's `data` is the protocol's (possibly nested) array type.
+  const header = { model_name: name, model_version: version, ...(request.id !== undefined ? { id: request.id } : {}), outputs: outputs as z.output<typeof V2InferOutput>[] };
   if (chunks.length === 0) return header;
   const { body, headerLength } = encodeBody(header, chunks);
   return reply.header(BINARY_HEADER, String(headerLength)).type('application/octet-stream').send(body);

@@ -10,8 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../../errors.js';
 
 /** The health probes, and the web page with its assets (static files; the page asks for the key). */
 export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready', '/', '/web/*']);
@@ -31,8 +30,8 @@ export function bearerChecker(keys: readonly string[]): (authorization: string |
   };
 }
 
-async function authPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const keys = opts.config.apiKeys;
+async function authPlugin(app: FastifyInstance): Promise<void> {
+  const keys = app.config.apiKeys;
   if (!keys) return;
   const check = bearerChecker(keys);
   app.addHook('onRequest', async (req) => {

@@ -1,15 +1,15 @@
 /**
- * Request bodies: multipart/form-data (parts read on demand by the routes, with limits), raw
- * `image/*` or application/octet-stream bodies as Buffers, `text/csv` as a string, and JSON
- * (fastify's own parser). Other content types are refused by fastify with 415.
+ * Request bodies: multipart/form-data (@fastify/multipart; parts read on demand by the routes,
+ * with limits, http/uploads.ts), raw `image/*` or application/octet-stream bodies as Buffers,
+ * `text/csv` as a string, and JSON (fastify's own parser). Other content types are refused by
+ * fastify with 415. The API document describes these bodies from each route's `x-body`.
  */
 import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
 
-async function bodyPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const { config } = opts;
+async function bodyPlugin(app: FastifyInstance): Promise<void> {
+  const { config } = app;
   await app.register(multipart, {
     throwFileSizeLimit: true,
     limits: { fileSize: config.maxFileBytes, files: config.maxFiles, fields: 64, parts: config.maxFiles + 64 },

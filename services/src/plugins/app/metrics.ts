@@ -15,7 +15,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -120,8 +120,8 @@ declare module 'fastify' {
   }
 }
 
-async function metricsPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const metrics = new ServiceMetrics(opts.config);
+async function metricsPlugin(app: FastifyInstance): Promise<void> {
+  const metrics = new ServiceMetrics(app.config);
   app.decorate('metrics', metrics);
   app.addHook('onResponse', async (req, reply) => {
     const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };

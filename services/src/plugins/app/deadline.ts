@@ -8,8 +8,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
-import { DeadlineError } from '../errors.js';
+import { DeadlineError } from '../../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,8 +24,8 @@ export class ClientGoneError extends Error {
   }
 }
 
-async function deadlinePlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const ms = opts.config.requestTimeoutMs;
+async function deadlinePlugin(app: FastifyInstance): Promise<void> {
+  const ms = app.config.requestTimeoutMs;
   app.decorateRequest('work', null as unknown as AbortSignal);
   app.addHook('onRequest', async (req, reply) => {
     const ac = new AbortController();

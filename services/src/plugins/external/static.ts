@@ -1,10 +1,10 @@
 /**
  * The web page for people: `GET /` (services/web/public/index.html) and its assets under
  * `/web/` (the HTML and CSS in services/web/public, the page's scripts compiled from
- * services/web/src into services/web/dist by `tsc -b`). Everything is served from here: the
+ * services/web/src into services/web/dist by `tsc -b`), with @fastify/static. Everything is served from here: the
  * page's Content-Security-Policy allows no other origin. The page and its assets carry no
  * secrets and are open when API keys are on (the page sends the key the user types with its
- * API calls); see OPEN_ROUTES in auth.ts.
+ * API calls); see OPEN_ROUTES in plugins/app/auth.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { webPageSchema } from '../../schemas/index.js';
 
-/** services/web, from services/src/plugins or services/dist/plugins. */
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+/** services/web, from services/src/plugins/external or services/dist/plugins/external. */
+export const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
 export const WEB_ASSETS_PREFIX = '/web/';
 
 /** Same origin only; camera frames and photos are drawn from blob: URLs and media streams. */
@@ -46,7 +47,7 @@ async function webPlugin(app: FastifyInstance): Promise<void> {
     // Type declarations are build by-products, not assets.
     allowedPath: (path) => !path.endsWith('.d.ts') && !path.endsWith('.tsbuildinfo'),
   });
-  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+  app.get('/', { schema: webPageSchema }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(page),
   );
 }

@@ -1,0 +1,26 @@
+import t from 'tap';
+import { serializerCompiler } from '../../src/http/serialize.js';
+import { Expression, Face, PREDICT_EXAMPLE, PredictResponse, Readiness } from '../../src/schemas/index.js';
+
+const example = PredictResponse.parse(PREDICT_EXAMPLE);
+const face = example.results[0].faces[0];
+
+t.test('a response goes out as JSON.stringify writes it: every field, in order, optional ones in place', async (t) => {
+  const predict = serializerCompiler({ schema: PredictResponse });
+  t.equal(predict(example), JSON.stringify(example));
+  const { landmarks: _, ...noLandmarks } = face;
+  const serialize = serializerCompiler({ schema: Face });
+  t.equal(serialize(face), JSON.stringify(face), 'with landmarks (between score and expression)');
+  t.equal(serialize(noLandmarks), JSON.stringify(noLandmarks), 'without them');
+  const ready = { status: 'ready', model: 'm', provider: 'cpu', detectorProvider: 'cpu', warmupMs: 12 };
+  t.equal(serializerCompiler({ schema: Readiness })(ready), JSON.stringify(ready));
+});
+
+t.test('a field the schema does not declare is not sent; a missing required one fails the response', async (t) => {
+  const serialize = serializerCompiler({ schema: Face });
+  t.same(JSON.parse(serialize({ ...face, secret: 'x' })), face, 'undeclared fields are left out: declare every field clients read');
+  // An object whose fields are all required checks them (one with optional fields keeps its field
+  // order instead; the tests' responses are checked against openapi.yaml, `required` included).
+  const { probabilities: _, ...partial } = face.expression;
+  t.throws(() => serializerCompiler({ schema: Expression })(partial), /probabilities/);
+});
