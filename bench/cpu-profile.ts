@@ -13,6 +13,8 @@ export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** Microseconds on the monotonic clock (CLOCK_MONOTONIC, as process.hrtime in any process here). */
+  startTime: number;
 }
 
 /** The group a frame's self time is counted under. */
@@ -32,11 +34,18 @@ export interface CostRow {
   share: number;
 }
 
-/** Busy milliseconds and the groups of a profile, largest first. */
-export function profileCosts(profile: CpuProfile): { busyMs: number; rows: CostRow[] } {
+/**
+ * Busy milliseconds and the groups of a profile, largest first; with `window` (monotonic
+ * microseconds, e.g. from process.hrtime.bigint() / 1000n), only the samples taken within it
+ * (the load, not the start-up).
+ */
+export function profileCosts(profile: CpuProfile, window?: { fromUs: number; toUs: number }): { busyMs: number; rows: CostRow[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const ms = new Map<string, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
     const n = byId.get(id);
     if (!n) return;
     const g = frameGroup(n.callFrame.url, n.callFrame.functionName);

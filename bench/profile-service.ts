@@ -1,7 +1,9 @@
 // Where the service's CPU goes: the built service under node --cpu-prof, loaded by autocannon
-// with the benchmark's crops (detect=never, 32 clients) and photos (8 clients) cases, one
-// service per case; prints each thread's top costs (self time by package or file, bench/cpu-profile.ts).
-//   npx tsx bench/profile-service.ts [--duration 8] [--only crops,photos] [--server='--workers 1'] [--keep]
+// with the benchmark's crops (detect=never, 32 clients), crops-bulk-32 (32 crops per request,
+// 4 clients, --max-files 32) and photos (8 clients) cases, one service per case; prints each
+// thread's top costs (self time by package or file, bench/cpu-profile.ts) and its busy ms per
+// image answered, counting only the samples taken under load (not the start-up).
+//   npx tsx bench/profile-service.ts [--duration 8] [--only crops,crops-bulk-32,photos] [--server='--workers 1'] [--keep]
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,44 +11,60 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { profileCosts, readProfile } from './cpu-profile.js';
+import { cpuDelta, threadCpuMs } from './thread-cpu.js';
 import { startService } from './service-process.js';
-import { cropBodies, photoBodies } from './service-inputs.js';
+import { bulkCropBodies, cropBodies, photoBodies } from './service-inputs.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
     'model-dir': { type: 'string', default: join(REPO, 'models', 'default') },
     duration: { type: 'string', default: '8' },
-    only: { type: 'string', default: 'crops,photos' },
+    only: { type: 'string', default: 'crops,crops-bulk-32,photos' },
     server: { type: 'string', default: '' },
     top: { type: 'string', default: '12' },
     keep: { type: 'boolean', default: false },
   },
 });
-const cases: [string, string, () => Promise<{ bodies: Buffer[] }>, number][] = [
-  ['crops', '/predict?detect=never', cropBodies, 32],
-  ['photos', '/predict', photoBodies, 8],
+type Inputs = { bodies: Buffer[]; contentType?: string; imagesPerRequest?: number };
+const cases: [string, string, () => Promise<Inputs>, number, string[]][] = [
+  ['crops', '/predict?detect=never', cropBodies, 32, []],
+  ['crops-bulk-32', '/predict?detect=never', bulkCropBodies, 4, ['--max-files', '32']],
+  ['photos', '/predict', photoBodies, 8, []],
 ];
-for (const [kind, path, make, connections] of cases) {
+for (const [kind, path, make, connections, caseArgs] of cases) {
   if (!flags.only.split(',').includes(kind)) continue;
   const dir = mkdtempSync(join(tmpdir(), 'amft-prof-'));
-  const { bodies } = await make();
-  const svc = await startService(flags['model-dir'], flags.server.split(/\s+/).filter(Boolean), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const { bodies, contentType = 'image/jpeg', imagesPerRequest = 1 } = await make();
+  const svc = await startService(flags['model-dir'], [...caseArgs, ...flags.server.split(/\s+/).filter(Boolean)], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   let next = 0;
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const fromUs = nowUs();
+  const cpu0 = threadCpuMs(svc.pid);
   const r = await autocannon({
     url: svc.url + path,
     connections,
     duration: Number(flags.duration),
     method: 'POST',
-    headers: { 'content-type': 'image/jpeg' },
+    headers: { 'content-type': contentType },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
   });
+  const window = { fromUs, toUs: nowUs() };
+  const threads = cpuDelta(cpu0, threadCpuMs(svc.pid));
   await svc.stop();
-  console.log(`\n## ${kind} (${path}, ${connections} clients, ${flags.duration} s): ${r['2xx']} answered`);
+  const images = r['2xx'] * imagesPerRequest;
+  console.log(`\n## ${kind} (${path}, ${connections} clients, ${flags.duration} s): ${images} images answered`);
+  // CPU time proper, per thread (the profiles below sample wall time, which other processes on the cores stretch).
+  const total = threads.reduce((s, [, ms]) => s + ms, 0);
+  console.log(`\nCPU per image by thread (/proc): ${(total / Math.max(1, images)).toFixed(3)} ms in all`);
+  console.log('| thread | CPU ms per image |\n| --- | ---: |');
+  const small = threads.filter(([, ms]) => ms < total / 50);
+  for (const [name, ms] of threads.filter(([, ms]) => ms >= total / 50)) console.log(`| ${name} | ${(ms / Math.max(1, images)).toFixed(3)} |`);
+  console.log(`| ${small.length} other threads | ${(small.reduce((s, [, ms]) => s + ms, 0) / Math.max(1, images)).toFixed(3)} |`);
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
   for (const f of files) {
-    const { busyMs, rows } = profileCosts(readProfile(join(dir, f)));
-    console.log(`\n${f}: ${(busyMs / 1000).toFixed(2)} s busy`);
+    const { busyMs, rows } = profileCosts(readProfile(join(dir, f)), window);
+    console.log(`\n${f}: ${(busyMs / 1000).toFixed(2)} s busy, ${(busyMs / Math.max(1, images)).toFixed(2)} ms per image`);
     console.log('| where | share of busy |\n| --- | ---: |');
     for (const row of rows.slice(0, Number(flags.top))) console.log(`| ${row.group} | ${(100 * row.share).toFixed(1)}% |`);
   }

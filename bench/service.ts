@@ -23,12 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
-import { loadModel } from '../services/src/model/load-model.js';
-import { Classifier } from '../services/src/pipeline/infer.js';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { parseProm, promValue } from '../services/test/fixtures/prometheus.js';
 import { writeReport } from './report.js';
 import { serviceJson, summaryLines, writeServiceJson, type LoadFigure, type ModelFigure } from './service-summary.js';
+import { modelOnly } from './service-model.js';
 import { startService as startBuiltService } from './service-process.js';
 import { group4k, tenFaces } from './photos.js';
 import { bulkCropBodies, cropBodies, photoBodies } from './service-inputs.js';
@@ -82,36 +81,6 @@ function resolveModel(): { dir: string; note: string } {
   const note = `${dir} has no model.onnx + metadata.json: using a fixture model (services/test/fixtures/make-model.ts, a tiny 2-conv net), so the figures say little about a real model`;
   log(`note: ${note}`);
   return { dir: fixture, note };
-}
-
-// ---- model only ----
-
-async function modelOnly(dir: string, batches: number[]): Promise<{ figures: ModelFigure[]; threads: number }> {
-  const threads = flags.threads !== undefined ? Number(flags.threads) : 0;
-  const model = await loadModel(dir, { device: 'cpu', threads });
-  const c = new Classifier(model);
-  const { channels, height, width } = model.metadata.preprocessing;
-  const figures: ModelFigure[] = [];
-  try {
-    for (const n of batches) {
-      const x = new Float32Array(n * channels * height * width).map(() => Math.random() * 2 - 1);
-      for (let i = 0; i < 3; i++) await c.classify(x, n);
-      let runs = 0;
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      while (performance.now() - t0 < modelDuration * 1000) {
-        await c.classify(x, n);
-        runs += 1;
-      }
-      const s = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      figures.push({ batch: n, imagesPerSec: (runs * n) / s, msPerBatch: (s * 1000) / runs, cpuCores: (cpu.user + cpu.system) / 1e6 / s });
-      log(`model only, batch ${n}: ${((runs * n) / s).toFixed(0)} images/s`);
-    }
-  } finally {
-    await model.session.release();
-  }
-  return { figures, threads };
 }
 
 // ---- the service ----
@@ -184,7 +153,7 @@ async function main(): Promise<void> {
   let modelBatch32: ModelFigure | undefined;
   let modelFigures: ModelFigure[] = [];
   if (only.has('model')) {
-    const { figures, threads } = await modelOnly(dir, [1, 32]);
+    const { figures, threads } = await modelOnly(dir, [1, 32], { threads: flags.threads !== undefined ? Number(flags.threads) : 0, seconds: modelDuration });
     modelFigures = figures;
     modelBatch32 = figures.find((f) => f.batch === 32);
     lines.push(`## Model only (onnxruntime-node, CPU, intra-op threads ${threads || "onnxruntime's choice"}, ${modelDuration} s per batch size)`, '');

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { ThreadClient } from '@amft/shared/threads';
 import { Session } from '../src/inference/session.js';
 import { WorkerSession } from '../src/inference/worker-session.js';
+import { GRAY48 } from '@amft/shared';
+import { bundledDetectorPath, DEFAULT_FACE_OPTIONS } from '../src/pipeline/detect/index.js';
+import { PreprocessPool } from '../src/pipeline/preprocess.js';
 import { makeModel } from './fixtures/make-model.js';
+import { syntheticImage } from './fixtures/helpers.js';
 import type { EchoRequest } from './fixtures/echo-thread.js';
 
 const ECHO = new URL('./fixtures/echo-thread.ts', import.meta.url);
@@ -69,4 +73,56 @@ t.test('WorkerSession: the same outputs as a session on this thread, and the sam
   t.same(Array.from(b.probabilities.data), Array.from(a.probabilities.data), 'identical probabilities');
   t.same(b.frame_logits.dims, [1, 3, 7]);
   await t.rejects(remote.run({ input: feeds.input }, ['logits']), { name: 'SessionRunError', message: /missing: frames/ });
+});
+
+t.test('WorkerSession: a feed given up moves to the thread (no copy), with the same outputs', async (t) => {
+  const path = join(makeModel().dir, 'model.onnx');
+  const local = await Session.open(path, { device: 'cpu', threads: 1 });
+  const remote = await WorkerSession.open(path, { device: 'cpu', threads: 1 });
+  t.teardown(async () => {
+    await local.release();
+    await remote.release();
+  });
+  const name = remote.inputNames[0];
+  const make = () => new Float32Array(2 * 48 * 48).map((_, i) => Math.cos(i));
+  const expected = await local.run({ [name]: { data: make(), dims: [2, 1, 48, 48] } }, ['probabilities']);
+  const kept = make();
+  const copied = await remote.run({ [name]: { data: kept, dims: [2, 1, 48, 48] } }, ['probabilities']);
+  t.equal(kept.length, 2 * 48 * 48, 'not given up: copied, still readable');
+  const given = make();
+  const moved = await remote.run({ [name]: { data: given, dims: [2, 1, 48, 48] } }, ['probabilities'], { give: [name] });
+  t.equal(given.length, 0, 'given up: moved (the caller has an empty view)');
+  const shared = make();
+  const view = shared.subarray(0, 48 * 48);
+  await remote.run({ [name]: { data: view, dims: [1, 1, 48, 48] } }, ['probabilities'], { give: [name] });
+  t.equal(shared.length, 2 * 48 * 48, 'a view of part of a buffer is copied, not moved: the rest stays readable');
+  t.same(Array.from(moved.probabilities.data), Array.from(expected.probabilities.data), 'moved: identical probabilities');
+  t.same(Array.from(copied.probabilities.data), Array.from(expected.probabilities.data), 'copied: identical probabilities');
+});
+
+t.test('PreprocessPool: photo bytes given up move to the worker (no copy), with the same result', async (t) => {
+  const pool = await PreprocessPool.start(1, {
+    detectorPaths: { front: bundledDetectorPath('front'), back: bundledDetectorPath('back') },
+    near: 'back',
+    session: { device: 'cpu', threads: 1 },
+    detector: { minScore: 0.5 },
+    faces: DEFAULT_FACE_OPTIONS,
+    spec: GRAY48,
+    maxPixels: 10_000_000,
+  });
+  t.teardown(() => pool.close());
+  const photo = () => syntheticImage(320, 240, 'jpeg', 3).then((b) => new Uint8Array(b)); // its own buffer, no pool slab
+  const job = (bytes: Uint8Array, give: boolean) => ({ source: { kind: 'bytes' as const, bytes, name: 'photo.jpg', give }, mode: 'auto' as const });
+  const kept = await photo();
+  const a = await pool.analyze(job(kept, false));
+  t.ok(kept.length > 4096, 'not given up: copied, still readable');
+  const given = await photo();
+  const b = await pool.analyze(job(given, true));
+  t.equal(given.length, 0, 'given up: moved to the worker');
+  const view = new Uint8Array(new ArrayBuffer(kept.length + 16), 8, kept.length);
+  view.set(kept);
+  const c = await pool.analyze(job(view, true));
+  t.equal(view.length, kept.length, 'a view of part of a buffer is copied, not moved');
+  t.same({ ...b, times: undefined }, { ...a, times: undefined }, 'moved: the same faces and crops');
+  t.same({ ...c, times: undefined }, { ...a, times: undefined }, 'copied: the same faces and crops');
 });

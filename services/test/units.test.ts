@@ -71,6 +71,53 @@ t.test('dynamic batcher', async (t) => {
   await t.rejects(c.submit([px(0)]), /closed/);
 });
 
+t.test('dynamic batcher: one entry per submit, taken in part; cancelled and failed entries', async (t) => {
+  const calls: number[] = [];
+  let fail = false;
+  const b = new DynamicBatcher({
+    maxBatchSize: 4,
+    maxDelayMs: 0,
+    maxQueue: 20,
+    spec: { ...GRAY48, height: 1, width: 1 },
+    outputSize: 1,
+    run: async (batch, n) => {
+      calls.push(n);
+      await new Promise((r) => setTimeout(r, 20));
+      if (fail) throw new Error('boom');
+      return Float32Array.from(batch.subarray(0, n));
+    },
+  });
+  const px = (v: number) => new Uint8Array([v]);
+  // Ten crops in one submit run as batches of 4, 4 and 2, answered in order.
+  const ten = await b.submit(Array.from({ length: 10 }, (_, i) => px(i * 20)));
+  t.same(calls, [4, 4, 2]);
+  t.same(
+    ten.map((r) => r[0]),
+    Array.from({ length: 10 }, (_, i) => Float32Array.from([((i * 20) / 255 - 0.5) / 0.5])[0]),
+    'each crop its own result, in order',
+  );
+  // A request cancelled while part of it runs: the rest is dropped, the request rejected with the reason.
+  calls.length = 0;
+  const ac = new AbortController();
+  const cancelled = b.submit(Array.from({ length: 6 }, () => px(1)), ac.signal);
+  await new Promise((r) => setTimeout(r, 5)); // its first 4 are running (20 ms)
+  const other = b.submit([px(2)]);
+  ac.abort(new Error('client gone'));
+  await t.rejects(cancelled, /client gone/);
+  t.equal((await other).length, 1, 'the next request is answered');
+  t.same(calls, [4, 1], 'the first 4 ran (already in a batch), the last 2 did not');
+  t.match(b.getStats(), { dropped: 2, queued: 0 });
+  // A failed batch fails each request in it once, and what of them is still queued does not run.
+  calls.length = 0;
+  fail = true;
+  const failing = b.submit(Array.from({ length: 6 }, () => px(3)));
+  await t.rejects(failing, /boom/);
+  fail = false;
+  t.equal((await b.submit([px(4)])).length, 1);
+  t.same(calls, [4, 1], 'the failed request\'s last 2 crops were not run');
+  t.match(b.getStats(), { queued: 0 });
+});
+
 t.test('alignment: eye angle and rotated sampling', async (t) => {
   const l = (rx: number, ry: number, lx: number, ly: number) => ({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, landmarks: { rightEye: { x: rx, y: ry }, leftEye: { x: lx, y: ly }, noseTip: { x: 0, y: 0 }, mouth: { x: 0, y: 0 }, rightEar: { x: 0, y: 0 }, leftEar: { x: 0, y: 0 } } });
   t.equal(eyeAngle(l(0, 0, 10, 0)), 0);

@@ -6,6 +6,7 @@
  * been cropped.
  */
 import type { PreprocessingSpec } from '@amft/shared';
+import { smallJpegToInput } from '@amft/shared/image';
 import { decodeImage, grayToImage, type DecodedImage } from './decode.js';
 import { DEFAULT_FACE_OPTIONS, locateFaces, type DetectMode, type DetectionStatus, type Detectors, type FaceOptions, type FaceRegion } from './detect/index.js';
 import { cropFace } from './align.js';
@@ -20,9 +21,13 @@ export interface AnalyzeDeps {
   faces?: FaceOptions;
 }
 
-/** Encoded image bytes (JPEG, PNG, WebP), or 8-bit gray pixels (a FER2013 CSV row). */
+/**
+ * Encoded image bytes (JPEG, PNG, WebP), or 8-bit gray pixels (a FER2013 CSV row). `give`: the
+ * caller does not read the bytes again once the job is sent, so a preprocessing worker gets them
+ * moved rather than copied (when they are a whole buffer of their own; preprocess.ts).
+ */
 export type ImageSource =
-  | { kind: 'bytes'; bytes: Uint8Array; name: string; declaredType?: string }
+  | { kind: 'bytes'; bytes: Uint8Array; name: string; declaredType?: string; give?: boolean }
   | { kind: 'gray'; pixels: Uint8Array; width: number; height: number };
 
 /** Which of the located faces to crop: all, or the largest. */
@@ -75,7 +80,26 @@ async function analyzeDecoded(img: DecodedImage, job: Omit<AnalyzeJob, 'source'>
   return { width: img.width, height: img.height, detection: located.detection, faces, crops, times: { decodeMs, detectMs, alignMs } };
 }
 
+/**
+ * detect=never on a small JPEG already of the model's size (a FER2013 crop): the bytes straight
+ * to the model input on this thread by the shared `smallJpegToInput` (the pixels the general path
+ * gives, with no RGB image in between and no sharp call); undefined for any other image, which
+ * takes the general path and its errors.
+ */
+export function wholeCropFast(job: AnalyzeJob, deps: Pick<AnalyzeDeps, 'spec' | 'maxPixels'>): AnalyzedImage | undefined {
+  const src = job.source;
+  if (job.mode !== 'never' || src.kind !== 'bytes') return undefined;
+  const t0 = performance.now();
+  const crop = smallJpegToInput(src.bytes, deps.spec, deps.maxPixels);
+  if (!crop) return undefined;
+  const { width, height } = deps.spec;
+  const times = { decodeMs: performance.now() - t0, detectMs: 0, alignMs: 0 };
+  return { width, height, detection: 'whole-image', faces: [{ box: { x: 0, y: 0, width, height }, score: null }], crops: [crop], times };
+}
+
 export async function analyze(job: AnalyzeJob, deps: AnalyzeDeps): Promise<AnalyzedImage> {
+  const fast = wholeCropFast(job, deps);
+  if (fast) return fast;
   const src = job.source;
   if (src.kind === 'gray') return analyzeDecoded(grayToImage(src.pixels, src.width, src.height), job, deps);
   const bytes = Buffer.isBuffer(src.bytes) ? src.bytes : Buffer.from(src.bytes.buffer, src.bytes.byteOffset, src.bytes.byteLength);

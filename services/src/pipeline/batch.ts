@@ -6,7 +6,8 @@
  * into one `[N,C,H,W]` float32 buffer. A submit that would overflow the queue is refused with
  * FER_ERR_QUEUE_FULL (503), whole, before anything of it is queued. Crops submitted with a
  * signal that is aborted before their batch leaves are dropped (rejected with the signal's
- * reason), so a cancelled request costs no inference. Each model has a batcher of its own, with
+ * reason), so a cancelled request costs no inference. The crops of one submit are one queue
+ * entry with one promise, which a batch may take part of. Each model has a batcher of its own, with
  * its own limits. Tensors already normalized (the v2 infer route's) share the same
  * queue through `submitNormalized`.
  */
@@ -28,12 +29,30 @@ export interface BatcherOptions {
   onBatch?: (n: number, seconds: number) => void;
 }
 
-interface Item {
-  /** A crop (HWC uint8), or an already normalized CHW tensor. */
-  pixels: Uint8Array | Float32Array;
+/**
+ * The crops of one submit (one request): one queue entry and one promise, however many crops
+ * (a bulk request of 32 crops made 32 of each). A batch may take part of an entry; the entry
+ * resolves when its last crop has run.
+ */
+interface Entry {
+  /** Crops (HWC uint8), or already normalized CHW tensors. */
+  items: readonly (Uint8Array | Float32Array)[];
+  /** The first item not yet taken into a batch. */
+  next: number;
+  results: Float32Array[];
+  /** Items not answered yet. */
+  left: number;
+  settled: boolean;
   signal?: AbortSignal;
-  resolve: (v: Float32Array) => void;
+  resolve: (v: Float32Array[]) => void;
   reject: (e: unknown) => void;
+}
+
+/** A run of `count` items of `entry`, from `from`, in a batch. */
+interface Part {
+  entry: Entry;
+  from: number;
+  count: number;
 }
 
 export interface BatcherStats {
@@ -53,7 +72,9 @@ export class BatcherClosedError extends Error {
 }
 
 export class DynamicBatcher {
-  private queue: Item[] = [];
+  private queue: Entry[] = [];
+  /** Items in the queue not yet taken into a batch. */
+  private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -77,26 +98,29 @@ export class DynamicBatcher {
     if (items.length === 0) return Promise.resolve([]);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closed) return Promise.reject(new BatcherClosedError('the batcher is closed'));
-    if (this.queue.length + items.length > this.opts.maxQueue) {
+    if (this.queued + items.length > this.opts.maxQueue) {
       this.stats.rejected += items.length;
-      return Promise.reject(new QueueFullError('inference', this.queue.length));
+      return Promise.reject(new QueueFullError('inference', this.queued));
     }
     const size = this.opts.spec.height * this.opts.spec.width * this.opts.spec.channels;
     const bad = items.findIndex((c) => c.length !== size);
     if (bad >= 0) return Promise.reject(new RangeError(`crop ${bad} has ${items[bad].length} values, expected ${size}`));
-    const promises = items.map((pixels) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ pixels, signal, resolve, reject })));
+    const promise = new Promise<Float32Array[]>((resolve, reject) => {
+      this.queue.push({ items, next: 0, results: new Array<Float32Array>(items.length), left: items.length, settled: false, signal, resolve, reject });
+    });
+    this.queued += items.length;
     this.schedule();
-    return Promise.all(promises);
+    return promise;
   }
 
   getStats(): BatcherStats {
-    return { queued: this.queue.length, running: this.running !== undefined, ...this.stats };
+    return { queued: this.queued, running: this.running !== undefined, ...this.stats };
   }
 
   /** Refuses new work, runs what is queued, and resolves when the last batch is done. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.queue.length > 0 || this.running) {
+    while (this.queued > 0 || this.running) {
       if (!this.running) this.flush();
       await this.running;
     }
@@ -104,7 +128,7 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.running) return; // the running batch flushes the queue when it ends
-    if (this.queue.length >= this.opts.maxBatchSize || this.opts.maxDelayMs === 0) {
+    if (this.queued >= this.opts.maxBatchSize || this.opts.maxDelayMs === 0) {
       this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.maxDelayMs);
@@ -117,35 +141,63 @@ export class DynamicBatcher {
       this.timer = undefined;
     }
     if (this.running) return;
-    this.dropCancelled();
-    if (this.queue.length === 0) return;
-    const items = this.queue.splice(0, this.opts.maxBatchSize);
-    this.running = this.runBatch(items).finally(() => {
+    this.dropSettledAndCancelled();
+    if (this.queued === 0) return;
+    const parts = this.take();
+    this.running = this.runBatch(parts).finally(() => {
       this.running = undefined;
       // Crops that arrived during the run have waited already: run them now.
-      if (this.queue.length > 0) this.flush();
+      if (this.queued > 0) this.flush();
     });
   }
 
-  private dropCancelled(): void {
-    if (!this.queue.some((it) => it.signal?.aborted)) return;
-    const keep: Item[] = [];
-    for (const it of this.queue) {
-      if (it.signal?.aborted) {
-        this.stats.dropped += 1;
-        it.reject(it.signal.reason);
-      } else keep.push(it);
+  /** Up to `maxBatchSize` items from the head of the queue, in order. */
+  private take(): Part[] {
+    const parts: Part[] = [];
+    let room = this.opts.maxBatchSize;
+    while (room > 0 && this.queue.length > 0) {
+      const entry = this.queue[0];
+      const count = Math.min(room, entry.items.length - entry.next);
+      parts.push({ entry, from: entry.next, count });
+      entry.next += count;
+      this.queued -= count;
+      room -= count;
+      if (entry.next === entry.items.length) this.queue.shift();
+    }
+    return parts;
+  }
+
+  /** Rejects the entries whose request was cancelled (with its reason), and forgets those already settled. */
+  private dropSettledAndCancelled(): void {
+    if (!this.queue.some((e) => e.settled || e.signal?.aborted)) return;
+    const keep: Entry[] = [];
+    for (const e of this.queue) {
+      const waiting = e.items.length - e.next;
+      if (e.settled) this.queued -= waiting;
+      else if (e.signal?.aborted) {
+        this.queued -= waiting;
+        this.stats.dropped += waiting;
+        e.settled = true;
+        e.reject(e.signal.reason);
+      } else keep.push(e);
     }
     this.queue = keep;
   }
 
-  private async runBatch(items: Item[]): Promise<void> {
+  private async runBatch(parts: Part[]): Promise<void> {
     const { spec, outputSize } = this.opts;
     const size = spec.height * spec.width * spec.channels;
-    const n = items.length;
+    const n = parts.reduce((s, p) => s + p.count, 0);
     try {
       const batch = new Float32Array(n * size);
-      items.forEach((it, i) => (it.pixels instanceof Float32Array ? batch.set(it.pixels, i * size) : normalizePixels(it.pixels, spec, 'chw', batch, i * size)));
+      let i = 0;
+      for (const { entry, from, count } of parts) {
+        for (let k = from; k < from + count; k++, i++) {
+          const it = entry.items[k];
+          if (it instanceof Float32Array) batch.set(it, i * size);
+          else normalizePixels(it, spec, 'chw', batch, i * size);
+        }
+      }
       const t0 = performance.now();
       const out = await this.opts.run(batch, n);
       if (out.length !== n * outputSize) throw new Error(`batch of ${n} gave ${out.length} values, expected ${n * outputSize}`);
@@ -153,9 +205,22 @@ export class DynamicBatcher {
       this.stats.batches += 1;
       this.stats.items += n;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, n);
-      items.forEach((it, i) => it.resolve(out.subarray(i * outputSize, (i + 1) * outputSize)));
+      i = 0;
+      for (const { entry, from, count } of parts) {
+        for (let k = from; k < from + count; k++, i++) entry.results[k] = out.subarray(i * outputSize, (i + 1) * outputSize);
+        entry.left -= count;
+        if (entry.left === 0 && !entry.settled) {
+          entry.settled = true;
+          entry.resolve(entry.results);
+        }
+      }
     } catch (err) {
-      for (const it of items) it.reject(err);
+      // The entries of a failed batch fail whole; what of them is still queued is dropped at the next flush.
+      for (const { entry } of parts) {
+        if (entry.settled) continue;
+        entry.settled = true;
+        entry.reject(err);
+      }
     }
   }
 }

@@ -6,6 +6,7 @@
  * a DNL marker, a truncated header) gives undefined, and the caller asks sharp as before.
  */
 import { crc32 } from 'node:zlib';
+import { isSof, jpegFrame, jpegSegments } from '@amft/shared/image';
 
 export interface HeaderSize {
   width: number;
@@ -13,51 +14,6 @@ export interface HeaderSize {
 }
 
 const PNG_IHDR = 0x49484452;
-
-/** Start-of-frame markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC). */
-export const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
-
-/** A JPEG marker segment before the first scan: its marker and where it starts (at 0xFF). */
-export interface JpegSegment {
-  marker: number;
-  at: number;
-  /** The segment's length field (its bytes after the marker). */
-  length: number;
-}
-
-/**
- * The marker segments of a JPEG header, up to the first scan (SOS, not included). Returns
- * undefined when the header is malformed or ends (EOI, end of bytes) before a scan.
- */
-export function jpegSegments(b: Uint8Array): JpegSegment[] | undefined {
-  const out: JpegSegment[] = [];
-  let i = 2;
-  while (i + 4 <= b.length) {
-    if (b[i] !== 0xff) return undefined;
-    const m = b[i + 1];
-    if (m === 0xff) {
-      i += 1; // fill byte
-      continue;
-    }
-    // Markers without a length: TEM, RSTn, SOI.
-    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) {
-      i += 2;
-      continue;
-    }
-    if (m === 0xda) return out;
-    const length = (b[i + 2] << 8) | b[i + 3];
-    if (m === 0xd9 || length < 2) return undefined;
-    out.push({ marker: m, at: i, length });
-    i += 2 + length;
-  }
-  return undefined;
-}
-
-/** Height, width and components of the frame header segment `s`, when the bytes hold it. */
-export function jpegFrame(b: Uint8Array, s: JpegSegment): { width: number; height: number; components: number } | undefined {
-  if (s.at + 10 > b.length || s.length < 8) return undefined;
-  return { height: (b[s.at + 5] << 8) | b[s.at + 6], width: (b[s.at + 7] << 8) | b[s.at + 8], components: b[s.at + 9] };
-}
 
 function jpegSize(b: Uint8Array): HeaderSize | undefined {
   const sof = jpegSegments(b)?.find((s) => isSof(s.marker));

@@ -61,10 +61,11 @@ export class Classifier {
   /**
    * Logits and probabilities for `n` normalized images: `n` rows of `ROW_SIZE` values, each the
    * image's logits then its probabilities (what the v2 infer route serves, through the batcher).
+   * `batch` is given up: moved to the model's thread, not copied, so it is empty afterwards.
    */
   async infer(batch: Float32Array, n: number): Promise<Float32Array> {
     const { io } = this.model.metadata;
-    const out = await this.model.session.run(this.feeds({ [io.input]: { data: batch, dims: this.imageDims(n) } }), [io.logits, io.probabilities]);
+    const out = await this.model.session.run(this.feeds({ [io.input]: { data: batch, dims: this.imageDims(n) } }), [io.logits, io.probabilities], { give: [io.input] });
     const logits = out[io.logits].data;
     const probs = checkProbabilities(out[io.probabilities].data, n);
     if (logits.length !== n * NUM_OUTPUTS) throw new Error(`the model gave ${logits.length} logits for ${n} inputs, expected ${n * NUM_OUTPUTS}`);

@@ -119,12 +119,18 @@ export class PreprocessPool implements Preprocessor {
     return this.workers[0].info;
   }
 
-  /** Runs the job on the worker with the fewest jobs in flight; detect=never here. */
+  /**
+   * Runs the job on the worker with the fewest jobs in flight (its bytes moved there when the
+   * caller gives them up and they are a whole buffer: a view of part of one, e.g. Node's pool
+   * of small buffers, is copied); detect=never here.
+   */
   analyze(job: AnalyzeJob): Promise<AnalyzedImage> {
     if (job.mode === 'never') return analyze(job, { spec: this.opts.spec, maxPixels: this.opts.maxPixels, faces: this.opts.faces });
     let w = this.workers[0];
     for (const x of this.workers) if (x.inFlight < w.inFlight) w = x;
-    return w.call(job);
+    const src = job.source;
+    const whole = src.kind === 'bytes' && src.give && src.bytes.byteOffset === 0 && src.bytes.buffer instanceof ArrayBuffer && src.bytes.byteLength === src.bytes.buffer.byteLength;
+    return w.call(job, whole ? [src.bytes.buffer as ArrayBuffer] : []);
   }
 
   async close(): Promise<void> {

@@ -30,7 +30,8 @@ export default async function predictRoutes(fastify: FastifyInstance): Promise<v
     if (drawn && uploads.length !== 1) throw new BadParameterError(`annotate: draws one image per request, ${uploads.length} were sent`);
     const timings = new Timings();
     const analyzed = await analyzeAll(
-      uploads.map((u, i) => ({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype }, mode: detect, faces })),
+      // The bytes are given up (moved to a preprocessing worker, not copied) unless drawn on after.
+      uploads.map((u, i) => ({ source: { kind: 'bytes', bytes: u.data, name: uploadName(u, i), declaredType: u.mimetype, give: !drawn }, mode: detect, faces })),
       req.work,
     );
     for (const a of analyzed) timings.add(a.times);
