@@ -6,6 +6,7 @@
  * model takes and gives nothing else. Used by routes/v2 (server) and remote-session.ts (client).
  */
 import { z } from 'zod';
+import { V2ModelMetadata, V2TensorMetadata } from '../schemas/v2.js';
 
 export const BINARY_HEADER = 'inference-header-content-length';
 export const FP32 = 'FP32';
@@ -30,16 +31,11 @@ export const v2Dim = (d: number | string): number => (typeof d === 'number' && d
 
 const Parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
-export const TensorMetadata = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
+/** Tensor and model metadata: the route schemas' own (schemas/v2.ts), one declaration for both sides. */
+export const TensorMetadata = V2TensorMetadata;
 export type TensorMetadata = z.infer<typeof TensorMetadata>;
 
-export const ModelMetadataResponse = z.object({
-  name: z.string(),
-  versions: z.array(z.string()).optional(),
-  platform: z.string(),
-  inputs: z.array(TensorMetadata),
-  outputs: z.array(TensorMetadata),
-});
+export const ModelMetadataResponse = V2ModelMetadata;
 export type ModelMetadataResponse = z.infer<typeof ModelMetadataResponse>;
 
 /** Nested or flat arrays of numbers (the protocol allows both, row-major). */
