@@ -1,28 +1,27 @@
-// Training-throughput benchmark.
-//   npx tsx bench/train.ts [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--batch N]
-//                          [--kernels ours|stock] [--nets resnet-ref,...] [--workers N] [--threads N]
-//                          [--train-paths lite|none]
-// Times optimizer steps (forward + backward + Adam) of fixed nets on random data and prints img/s
-// and the time one FER2013 training epoch (28,709 images) would take. Nets: resnet-ref (the
-// issue's reference), lite (default), amft and seed (--nets amft,seed; 224x224, slow on a CPU).
-// Add nets to NETS (or call benchModel): an uncompiled tf.LayersModel ending in a softmax.
-// Then, in the same run, the two step paths of `amft train` (train/step-engine.ts: AdamW, weighted
-// smoothed loss, seeded dropout) on the --train-paths variant: the main thread ('single', with
-// --threads) and data-parallel workers (--workers, default: every core).
+// Training-throughput benchmark: `npx tsx bench/train.ts [options]` (--help lists them, with their
+// defaults). Times optimizer steps (forward + backward + Adam) of fixed nets (bench/train-nets.ts)
+// on random data and prints img/s and the time one FER2013 training epoch (28,709 images) would
+// take. Then, in the same run, the two step paths of `amft train` (train/step-engine.ts: AdamW,
+// weighted smoothed loss, seeded dropout) on the --train-paths variant: the main thread
+// ('single', with --threads) and data-parallel workers (--workers, default: every core).
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { pino } from 'pino';
-import { DataParallelTrainer, type ModelFactorySpec } from '../trainer/src/backend/data-parallel.js';
+import { z } from 'zod';
+import { flagHelp, parseFlags } from '@amft/shared/flags';
+import { BACKEND_ORDER } from '../trainer/src/backend/backend-names.js';
+import { DataParallelTrainer } from '../trainer/src/backend/data-parallel.js';
 import { createOptimizer } from '../trainer/src/train/create-optimizer.js';
 import { modelParams } from '../trainer/src/train/param-optimizer.js';
 import { dataParallelEngine, singleEngine, type StepEngine } from '../trainer/src/train/step-engine.js';
 import { TrainConfig } from '../trainer/src/train/train-config.js';
-import { selectBackend, type BackendName } from '../trainer/src/backend/select-backend.js';
+import { selectBackend } from '../trainer/src/backend/select-backend.js';
 import { buildModel, resolveModelConfig } from '../trainer/src/model/index.js';
-import type { Variant } from '@amft/shared';
+import { Variant } from '@amft/shared';
+import { DEFAULT_NETS, NETS, type ModelFactory, type NetSpec } from './train-nets.js';
+
 
 export const FER2013_TRAIN_IMAGES = 28_709;
 
@@ -39,81 +38,6 @@ export interface BenchResult {
   /** minutes for one pass over FER2013 train at this rate */
   epochMinutes: number;
 }
-
-export type ModelFactory = () => tf.LayersModel;
-
-export interface NetSpec {
-  build: ModelFactory;
-  /** the same model for data-parallel workers: an exported factory they can import */
-  factory: ModelFactorySpec;
-  inputShape: [number, number, number];
-  classes: number;
-}
-
-// ---- the reference net: ResNet-18-like for 48x48x1 ------------------------------------------
-
-function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, relu: boolean): tf.SymbolicTensor {
-  let y = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }).apply(x) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ axis: -1 }).apply(y) as tf.SymbolicTensor;
-  return relu ? (tf.layers.reLU().apply(y) as tf.SymbolicTensor) : y;
-}
-
-/** Basic residual block: two 3x3 conv+BN, 1x1 conv+BN projection when the shape changes. */
-function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number): tf.SymbolicTensor {
-  const inChannels = x.shape[x.shape.length - 1];
-  let y = convBn(x, filters, 3, strides, true);
-  y = convBn(y, filters, 3, 1, false);
-  const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, false) : x;
-  const sum = tf.layers.add().apply([y, shortcut]) as tf.SymbolicTensor;
-  return tf.layers.reLU().apply(sum) as tf.SymbolicTensor;
-}
-
-/** (channels, stride) of the residual blocks. */
-export const REFERENCE_BLOCKS: ReadonlyArray<readonly [number, number]> = [[32, 1], [64, 2], [64, 1], [128, 2], [128, 1], [256, 2], [256, 1]];
-
-export function buildReferenceResNet(classes = 7): tf.LayersModel {
-  const input = tf.input({ shape: [48, 48, 1] });
-  let x = convBn(input, 32, 3, 1, true);
-  for (const [filters, stride] of REFERENCE_BLOCKS) x = basicBlock(x, filters, stride);
-  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out, name: 'resnet_ref' });
-}
-
-/** An AMFT variant (trainer/src/model) with a softmax on its logits, for this benchmark's loss. */
-export function buildAmftVariant(variant: Variant): tf.LayersModel {
-  const model = buildModel(resolveModelConfig(variant));
-  const probs = tf.layers.activation({ activation: 'softmax' }).apply(model.outputs[0]) as tf.SymbolicTensor;
-  return tf.model({ inputs: model.inputs, outputs: probs, name: `${model.name}_softmax` });
-}
-
-function amftNet(variant: Variant): NetSpec {
-  const { height, width, channels } = resolveModelConfig(variant).preprocessing;
-  return {
-    build: () => buildAmftVariant(variant),
-    factory: { module: fileURLToPath(import.meta.url), exportName: 'buildAmftVariant', config: variant },
-    inputShape: [height, width, channels],
-    classes: 7,
-  };
-}
-
-export const NETS: Record<string, NetSpec> = {
-  'resnet-ref': {
-    build: () => buildReferenceResNet(7),
-    factory: { module: fileURLToPath(import.meta.url), exportName: 'buildReferenceResNet', config: 7 },
-    inputShape: [48, 48, 1],
-    classes: 7,
-  },
-  lite: amftNet('lite'),
-  // 224x224 RGB ResNet-50 trunks: minutes per batch-64 step on a CPU; run with --nets amft --batch 4
-  amft: amftNet('amft'),
-  seed: amftNet('seed'),
-};
-
-/** What runs without --nets: the reference net and the variant meant for CPUs. */
-const DEFAULT_NETS = ['resnet-ref', 'lite'];
-
-// ---- timing ------------------------------------------------------------------------------------
 
 function randomBatch(inputShape: readonly number[], batch: number, classes: number): { x: tf.Tensor; y: tf.Tensor } {
   return tf.tidy(() => {
@@ -218,26 +142,32 @@ export function printTable(rows: readonly BenchResult[]): void {
   for (const row of body) console.log(line(row));
 }
 
+const BenchFlags = z.object({
+  backend: z.enum(BACKEND_ORDER).optional().meta({ description: 'The TensorFlow.js backend.', defaultText: 'the best available' }),
+  steps: z.number().int().positive().default(3).meta({ arg: 'n', description: 'Timed steps per net (after one warm-up step).' }),
+  batch: z.number().int().positive().default(64).meta({ arg: 'n', description: 'Images per step.' }),
+  kernels: z.enum(['ours', 'stock']).default('ours').meta({ description: "wasm: our gradient kernels or tfjs's stock ones." }),
+  nets: z.string().default(DEFAULT_NETS.join(',')).meta({ arg: 'a,b', description: `Nets to time, of: ${Object.keys(NETS).join(', ')}.` }),
+  workers: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ arg: 'n', description: 'Data-parallel workers: the nets are timed on n workers when n > 1; the train paths on n.', defaultText: '1 for the nets, every core for the train paths' }),
+  threads: z.number().int().positive().default(1).meta({ arg: 'n', description: 'wasm: XNNPACK threads (the threaded build when > 1).' }),
+  trainPaths: z.union([Variant, z.literal('none')]).default('lite').meta({ description: "The variant whose `amft train` step paths are timed (wasm only), or none." }),
+});
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      backend: { type: 'string' },
-      steps: { type: 'string', default: '3' },
-      batch: { type: 'string', default: '64' },
-      kernels: { type: 'string', default: 'ours' },
-      nets: { type: 'string', default: DEFAULT_NETS.join(',') },
-      workers: { type: 'string' },
-      threads: { type: 'string', default: '1' },
-      'train-paths': { type: 'string', default: 'lite' },
-    },
-  });
-  const steps = Number(values.steps);
-  const batch = Number(values.batch);
-  const workers = values.workers === undefined ? 1 : Number(values.workers);
-  const kernels = values.kernels === 'stock' ? 'stock' : 'ours';
+  const { values, help } = parseFlags(process.argv.slice(2), BenchFlags);
+  if (help) {
+    console.log(['usage: npx tsx bench/train.ts [options]', '', ...flagHelp(BenchFlags.shape)].join('\n'));
+    return;
+  }
+  const { steps, batch, kernels, threads } = values;
+  const workers = values.workers ?? 1;
   const log = pino({ name: 'bench', level: 'warn' });
-  const threads = Number(values.threads);
-  const selected = await selectBackend(values.backend as BackendName | undefined, log, { wasmKernels: kernels, wasmThreads: threads });
+  const selected = await selectBackend(values.backend, log, { wasmKernels: kernels, wasmThreads: threads });
   const backendLabel = selected.name === 'wasm' ? `wasm (${kernels} kernels${threads > 1 ? `, ${selected.wasm?.threads} threads` : ''})` : selected.name;
   const rows: BenchResult[] = [];
   for (const name of values.nets.split(',')) {
@@ -252,9 +182,9 @@ async function main(): Promise<void> {
     rows.push({ ...r, backend: backendLabel });
     console.error(`${name}: ${r.imgPerSec.toFixed(2)} img/s`);
   }
-  if (values['train-paths'] !== 'none' && selected.name === 'wasm') {
-    const variant = values['train-paths'] as Variant;
-    const dpWorkers = values.workers === undefined ? os.availableParallelism() : workers;
+  if (values.trainPaths !== 'none' && selected.name === 'wasm') {
+    const variant = values.trainPaths;
+    const dpWorkers = values.workers ?? os.availableParallelism();
     for (const w of [0, dpWorkers]) {
       const r = await benchTrainPath(variant, batch, steps, w);
       rows.push({ ...r, backend: w > 0 ? `wasm (${kernels} kernels, 1 thread per worker)` : backendLabel });
@@ -265,7 +195,7 @@ async function main(): Promise<void> {
   console.log(`(ms/step is wall time; with other jobs on the machine, cpu ms/step/workers is the better guide. load average: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
 }
 
-// (workers import this module for its model factories: never run main() there)
+// (run as a script only; data-parallel workers import bench/train-nets.ts, not this module)
 if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
     console.error(err);

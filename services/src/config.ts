@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { flagHelp, kebab } from '@amft/shared/flags';
 import { DEFAULT_FACE_OPTIONS } from './pipeline/detect/plan.js';
 
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
@@ -81,49 +82,15 @@ export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof Config)[];
-const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `FER_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The default of a schema field, when it has one (computed defaults are computed). */
-function defaultOf(field: z.ZodType): unknown {
-  const def = field._zod.def as { type: string; defaultValue?: unknown };
-  return def.type === 'default' ? def.defaultValue : undefined;
-}
-
-/** The values an enum field (optional or with a default) accepts, if it is one. */
-function choicesOf(field: z.ZodType): string[] | undefined {
-  const def = field._zod.def as { type: string; innerType?: z.ZodType; entries?: Record<string, string> };
-  if (def.type === 'default' || def.type === 'optional') return def.innerType && choicesOf(def.innerType);
-  return def.type === 'enum' && def.entries ? Object.values(def.entries) : undefined;
-}
-
-/** Words of `text` in lines of at most `width` characters, each indented by `indent`. */
-function wrap(text: string, indent: string, width = 100): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && indent.length + line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines;
-}
-
 /** The flags and variables with their descriptions and defaults, for --help: all from ConfigSchema. */
 export function usage(): string {
-  const lines = KEYS.flatMap((k) => {
-    const field = ConfigSchema.shape[k] as z.ZodType;
-    const d = defaultOf(field);
-    const choices = choicesOf(field);
-    const text = [field.description ?? '', choices ? `One of: ${choices.join(', ')}.` : '', d === undefined ? '' : `Default: ${String(d)}.`].filter(Boolean).join(' ');
-    return [`  --${kebab(k)} <value>`.padEnd(34) + envName(k), ...wrap(text, '      ')];
-  });
+  const lines = flagHelp(ConfigSchema.shape, { aside: envName });
   return ['Usage: node services/dist/server.js [options]', '', 'Options (flag, then environment variable; a flag wins over its variable):', ...lines, '  --help'].join('\n');
 }
 
@@ -137,6 +104,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
   try {
     flags = parseArgs({
       args: [...argv],
+      // every flag takes a value, as its variable does
       options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: 'string' as const }])),
       strict: true,
       allowPositionals: false,

@@ -12,11 +12,9 @@ import { registerStockFallbacks, registerWasmKernels, wasmKernels } from './wasm
 import { guardWasmHeap } from './wasm-memory.js';
 import { useThreadedWasm } from './wasm-threads.js';
 import { registerFastGradients } from './gradients/tile-grad.js';
+import { BACKEND_ORDER, type BackendName } from './backend-names.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-
-/** Best first. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_ORDER, type BackendName };
 
 const PACKAGES: Record<Exclude<BackendName, 'cpu'>, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',

@@ -1,7 +1,6 @@
 import { Variant } from '@amft/shared';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { BACKEND_ORDER, selectBackend, type BackendName } from '../backend/select-backend.js';
+import { selectBackend, type BackendName } from '../backend/select-backend.js';
 import { formatBadRows } from '@amft/shared/dataset';
 import { loadDataset } from '../data/load-dataset.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
@@ -10,37 +9,8 @@ import { disposeCheckpoint, loadCheckpoint, restoreModelWeights } from '../train
 import { amftModelFactory, type ModelFactory } from '../train/model-factory.js';
 import { cliLogger } from './log.js';
 import { withProgress } from '../progress.js';
-import { COMMON_OPTIONS, DATA_USAGE, DataFlags, dataOptions, parseFlags } from './flags.js';
-
-const USAGE = `usage: amft eval --checkpoint <dir> --data <path> --out <dir> [options]
-
-  --checkpoint <dir>        a checkpoint directory (<run>/checkpoints/best or last)
-  --out <dir>               writes report.json, report.md, confusion.png
-  --batch-size <n>          default 128
-  --title <text>            report title (default: Evaluation of <data>)
-${DATA_USAGE}
-`;
-
-const OPTIONS = {
-  ...dataOptions(),
-  ...COMMON_OPTIONS,
-  checkpoint: { type: 'string' },
-  'batch-size': { type: 'string' },
-  title: { type: 'string' },
-} as const;
-
-const EvalFlags = z.object({
-  ...DataFlags,
-  data: z.string().min(1),
-  checkpoint: z.string().min(1),
-  out: z.string().min(1),
-  onBadRow: z.enum(['skip', 'fail']).default('fail'),
-  backend: z.enum(BACKEND_ORDER).optional(),
-  cacheDir: z.string().min(1).optional(),
-  storeSize: z.coerce.number().int().positive().optional(),
-  batchSize: z.coerce.number().int().positive().default(128),
-  title: z.string().optional(),
-});
+import { parseOrHelp } from './command.js';
+import { EVAL } from './eval-flags.js';
 
 export interface EvalDeps {
   createModel?: ModelFactory;
@@ -54,11 +24,9 @@ export interface EvalDeps {
 /** `amft eval`: a checkpoint over a dataset -> report.json, report.md, confusion.png. */
 export async function runEval(argv: string[], deps: EvalDeps = {}): Promise<void> {
   const out = deps.out ?? process.stdout;
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out.write(USAGE);
-    return;
-  }
-  const f = parseFlags(argv, OPTIONS, EvalFlags);
+  const parsed = parseOrHelp(argv, EVAL, out);
+  if (!parsed) return;
+  const { values: f } = parsed;
   const log = deps.log ?? cliLogger('amft-eval');
   const backend = await (deps.selectBackend ?? ((b) => selectBackend(b, log)))(f.backend);
 

@@ -4,70 +4,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EvalSummary, type ClassificationReport } from '@amft/shared';
 import { CardRecipe, MODEL_CARD_FILE, renderModelCard } from '../export/model-card.js';
-import { z } from 'zod';
 import { formatBadRows } from '@amft/shared/dataset';
 import { loadDataset } from '../data/load-dataset.js';
 import { loadTrainerCheckpoint, type CheckpointLoader, type LoadedForExport } from '../export/checkpoint-loader.js';
 import { prepareValSet } from '../export/onnx-val.js';
 import { tuneExport, type TuneResult } from '../export/tune-export.js';
 import { exportCheckpoint, type WrittenExport } from '../export/write-export.js';
-import { DataFlags, dataOptions, parseFlags } from './flags.js';
+import { parseCommand, parseOrHelp } from './command.js';
+import { EXPORT, type ExportFlags } from './export-flags.js';
 import { progress } from '../progress.js';
-
-const USAGE = `usage: amft export --checkpoint <dir> --out <dir> [options]
-
-  --checkpoint <dir>        a checkpoint directory (<run>/checkpoints/best or last)
-  --out <dir>               writes model.onnx (ONNX opset 17, input NCHW), metadata.json and MODEL_CARD.md
-  --name <name>             model name in the metadata (default amft-<variant>[-lstm])
-  --eval-report <file>      an 'amft eval' report.json to record as the model's metrics (repeatable)
-  --optimize                save onnxruntime's optimized graph (level 'all') as model.onnx; it is
-                            specific to this machine type, the plain export is kept as model.portable.onnx
-  --quantize int8|fp16      store the weights as int8 (one scale per output channel, ~4x smaller) or
-                            float16 (~2x smaller); computation stays float32 (DequantizeLinear / Cast)
-  --tta none|flip|auto      flip: the graph averages the logits of each image and its horizontal mirror;
-                            auto: flip when it gains >= 0.5 points of accuracy on --val-data (default none)
-  --calibrate               fit one temperature on --val-data (minimum NLL); probabilities = softmax(logits / T)
-  --val-data <path>         labelled data for --tta auto and --calibrate; with it the model card reports
-                            accuracy and images/s (onnxruntime) with and without TTA, and ECE before/after
-  --val-format, --val-root, --val-usage, --val-max-samples   as --format/--root/--usage/--max-samples of 'amft eval'
-  --card <file>             a JSON file with the recipe table, the command and the cost of the run, for MODEL_CARD.md
-                            ({ command, epochs, cpuHours, machine, recipe: [{ candidate, settings, epochs, cpuHours,
-                            valAccuracy, valMacroF1, chosen, notes }] })
-
-Also writes tfjs/ (model.json + weights.bin + amft.json, no optimizer state) for 'amft train --init'.
-`;
-
-const OPTIONS = {
-  checkpoint: { type: 'string' },
-  out: { type: 'string' },
-  name: { type: 'string' },
-  'eval-report': { type: 'string', multiple: true },
-  optimize: { type: 'boolean' },
-  quantize: { type: 'string' },
-  tta: { type: 'string' },
-  calibrate: { type: 'boolean' },
-  ...dataOptions('val-'),
-  card: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const ExportFlags = z.object({
-  checkpoint: z.string().min(1),
-  out: z.string().min(1),
-  name: z.string().min(1).optional(),
-  evalReport: z.array(z.string().min(1)).default([]),
-  optimize: z.boolean().default(false),
-  quantize: z.enum(['int8', 'fp16']).optional(),
-  tta: z.enum(['none', 'flip', 'auto']).default('none'),
-  calibrate: z.boolean().default(false),
-  valData: DataFlags.data,
-  valFormat: DataFlags.format,
-  valRoot: DataFlags.root,
-  valUsage: DataFlags.usage,
-  valMaxSamples: DataFlags.maxSamples,
-  card: z.string().min(1).optional(),
-});
-export type ExportFlags = z.infer<typeof ExportFlags>;
 
 export interface ExportDeps {
   /** Reads a checkpoint into a model + config (default: the trainer's checkpoint format). */
@@ -120,7 +65,7 @@ async function copyFigures(f: ExportFlags, out: string): Promise<{ curves?: stri
 
 /** Parses `amft export` flags (throws ZodError / ERR_PARSE_ARGS like the other commands). */
 export function parseExportFlags(argv: string[]): ExportFlags {
-  return parseFlags(argv, OPTIONS, ExportFlags);
+  return parseCommand(argv, EXPORT).values;
 }
 
 /** `--card card.json`, validated; problems are named by their place in the file, not as flags. */
@@ -184,11 +129,9 @@ export async function exportWithFlags(f: ExportFlags, deps: ExportDeps = {}): Pr
 /** `amft export`: checkpoint -> <out>/model.onnx + metadata.json + MODEL_CARD.md. */
 export async function runExport(argv: string[], deps: ExportDeps = {}): Promise<void> {
   const out = deps.out ?? process.stdout;
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out.write(USAGE);
-    return;
-  }
-  const f = parseExportFlags(argv);
+  const parsed = parseOrHelp(argv, EXPORT, out);
+  if (!parsed) return;
+  const f = parsed.values;
   const written = await exportWithFlags(f, deps);
   const m = written.metadata;
   out.write(

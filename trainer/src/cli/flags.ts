@@ -1,79 +1,51 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+/**
+ * Flags several `amft` commands share: a dataset (`--data`, `--format`, ...), its validation
+ * counterpart (`--val-data`, ...) and how datasets are decoded. Each is a zod field with its
+ * description and default, from which parsing, types and --help are derived (@amft/shared/flags).
+ */
 import { z } from 'zod';
 import { DATA_FORMATS, FER2013_USAGES } from '@amft/shared/dataset';
+import { BACKEND_ORDER } from '../backend/backend-names.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** One dataset's flags. */
+export const DataFlags = {
+  data: z
+    .string()
+    .min(1)
+    .meta({ arg: 'path', description: 'A manifest CSV (path,label), a FER2013 CSV (emotion,pixels,Usage) or an image folder (root/<class>/*.jpg).' }),
+  format: z.enum(DATA_FORMATS).optional().meta({ description: 'The kind of --data.', defaultText: 'detected from --data' }),
+  root: z.string().min(1).optional().meta({ arg: 'dir', description: "Base directory of a manifest's relative paths.", defaultText: "the manifest's directory" }),
+  usage: z.enum(FER2013_USAGES).optional().meta({ description: 'FER2013 CSV: the rows of this Usage.', defaultText: 'every row' }),
+  maxSamples: z.coerce.number().int().positive().optional().meta({ arg: 'n', description: 'A fixed subset of n samples (keeps the class mix), for quick runs.', defaultText: 'all' }),
+};
 
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The validation set's flags: those of DataFlags with `val-` before them. */
+export const ValDataFlags = {
+  valData: DataFlags.data.optional().meta({ description: 'Labelled validation data, read as --data is.', defaultText: 'none' }),
+  valFormat: DataFlags.format.meta({ description: 'As --format, for --val-data.', defaultText: 'detected from --val-data' }),
+  valRoot: DataFlags.root.meta({ description: 'As --root, for --val-data.', defaultText: "the manifest's directory" }),
+  valUsage: DataFlags.usage.meta({ description: 'As --usage, for --val-data.' }),
+  valMaxSamples: DataFlags.maxSamples.meta({ description: 'As --max-samples, for --val-data.' }),
+};
+
+/** How `amft train` and `amft eval` decode their data, and where they compute. */
+export const DecodeFlags = {
+  onBadRow: z.enum(['fail', 'skip']).default('fail').meta({ arg: 'mode', description: 'fail: stop before any work if a row is bad (every bad row listed); skip: leave bad rows out.' }),
+  cacheDir: z.string().min(1).optional().meta({ arg: 'dir', description: 'Keep decoded datasets here and reuse them.', defaultText: 'no cache' }),
+  storeSize: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ arg: 'px', description: 'Side length images are kept at in memory.', defaultText: "the source size, at most the model's" }),
+  backend: z.enum(BACKEND_ORDER).optional().meta({ description: 'The TensorFlow.js backend.', defaultText: 'the best available' }),
+};
 
 /**
- * Runs `fn` (zod parsing of camelCase keys) and rethrows a ZodError with each issue's path as the
- * flag name (`batchSize` -> `batch-size`), so the `amft` dispatcher's `--<path>` message names
- * the flag. `prefix` is put before the flag (`val-`).
+ * A comma-separated list of whole numbers as one flag value (`--widths 32,64,128,192` ->
+ * [32, 64, 128, 192]): a string to parseArgs and to help, a number array after parsing.
  */
-export function withFlagNames<T>(fn: () => T, prefix = ''): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (!(err instanceof z.ZodError)) throw err;
-    throw new z.ZodError(err.issues.map((i) => ({ ...i, path: i.path.length ? [`${prefix}${kebab(String(i.path[0]))}`, ...i.path.slice(1)] : i.path })));
-  }
-}
-
-/** parseArgs (strict) then `schema` on the values under camelCase keys. */
-export function parseFlags<S extends z.ZodType>(argv: string[], options: Options, schema: S): z.infer<S> {
-  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-  const camelValues = Object.fromEntries(Object.entries(values).map(([k, v]) => [camel(k), v]));
-  return withFlagNames(() => schema.parse(camelValues));
-}
-
-export const optionalNumber = z.coerce.number().optional();
-export const optionalInt = z.coerce.number().int().optional();
-/** `32,64,128` -> [32, 64, 128] */
-export const optionalIntList = z
+export const commaIntList = z
   .string()
   .regex(/^\d+(,\d+)*$/, 'expected a comma-separated list of whole numbers, e.g. 32,64,128,192')
-  .transform((v) => v.split(',').map(Number))
-  .optional();
-
-/** parseArgs options of one dataset's flags (`--data`, or `--val-data` with prefix `val-`). */
-export function dataOptions(prefix = ''): Options {
-  return {
-    [`${prefix}data`]: { type: 'string' },
-    [`${prefix}format`]: { type: 'string' },
-    [`${prefix}root`]: { type: 'string' },
-    [`${prefix}usage`]: { type: 'string' },
-    [`${prefix}max-samples`]: { type: 'string' },
-  };
-}
-
-/** zod fields for dataOptions('') under camelCase keys. */
-export const DataFlags = {
-  data: z.string().min(1).optional(),
-  format: z.enum(DATA_FORMATS).optional(),
-  root: z.string().min(1).optional(),
-  usage: z.enum(FER2013_USAGES).optional(),
-  maxSamples: z.coerce.number().int().positive().optional(),
-};
-
-/** Flags both commands share besides the data flags. */
-export const COMMON_OPTIONS: Options = {
-  'on-bad-row': { type: 'string' },
-  backend: { type: 'string' },
-  'cache-dir': { type: 'string' },
-  'store-size': { type: 'string' },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-export const DATA_USAGE = `data:
-  --data <path>             manifest CSV (path,label), FER2013 CSV (emotion,pixels,Usage) or image folder (root/<class>/*.jpg)
-  --format <f>              manifest | fer2013-csv | folder (detected when omitted)
-  --root <dir>              base directory of a manifest's relative paths (default: the manifest's directory)
-  --usage <u>               FER2013 CSV: Training | PublicTest | PrivateTest
-  --max-samples <n>         a fixed subset of n samples (keeps the class mix), for quick runs
-  --on-bad-row <m>          fail (default): stop before training if any row is bad; skip: leave bad rows out
-  --cache-dir <dir>         keep decoded datasets here and reuse them
-  --store-size <px>         side length images are kept at in memory (default: the source size, at most the model's)
-  --backend <b>             tensorflow-gpu | tensorflow | wasm | cpu (default: the best available)`;
+  .transform((v) => v.split(',').map(Number));

@@ -1,13 +1,7 @@
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { Variant } from '@amft/shared';
+import type { Variant } from '@amft/shared';
 import { buildModel, resolveModelConfig, summarize, type ModelSummary } from '../model/index.js';
-
-const InfoArgs = z.object({
-  variant: Variant.default('lite'),
-  lstm: z.boolean().default(false),
-  json: z.boolean().default(false),
-});
+import { parseOrHelp } from './command.js';
+import { INFO } from './info-flags.js';
 
 export function modelInfo(variant: Variant, lstm: boolean): ModelSummary {
   const cfg = resolveModelConfig(variant, { lstm });
@@ -21,14 +15,11 @@ export function modelInfo(variant: Variant, lstm: boolean): ModelSummary {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** `amft info --variant V [--lstm] [--json]`: parameter counts and FLOPs of a variant. */
+/** `amft info [--variant V] [--lstm] [--json]`: parameter counts and FLOPs of a variant. */
 export async function runInfo(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { variant: { type: 'string' }, lstm: { type: 'boolean' }, json: { type: 'boolean' } },
-    strict: true,
-  });
-  const args = InfoArgs.parse(values);
+  const parsed = parseOrHelp(argv, INFO, process.stdout);
+  if (!parsed) return;
+  const { values: args } = parsed;
   const info = modelInfo(args.variant, args.lstm);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);

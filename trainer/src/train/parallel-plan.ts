@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import type { BackendName } from '../backend/select-backend.js';
+import type { BackendName } from '../backend/backend-names.js';
 
 /** `--data-parallel`: auto (default), off, or a worker count. */
 export const DataParallelFlag = z

@@ -1,3 +1,4 @@
+/** `--resume`: the last checkpoint back into the model and optimizer, once it is shown to belong to this run. */
 import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import { disposeCheckpoint, loadCheckpoint, restoreModelWeights, type TrainState } from './checkpoint.js';
@@ -13,7 +14,10 @@ export function recordedConfig(saved: unknown): Record<string, unknown> {
   return parsed.success ? parsed.data : (saved as Record<string, unknown>);
 }
 
-/** What differs between a recorded config and this run's, besides RESUMABLE_CHANGES, in words. */
+/**
+ * What differs between a recorded config and this run's, besides RESUMABLE_CHANGES, in words:
+ * keys of either side (an option dropped counts as much as one added).
+ */
 export function configChanges(saved: unknown, fresh: TrainConfig): string[] {
   const recorded = recordedConfig(saved);
   const keys = new Set([...Object.keys(recorded), ...Object.keys(fresh)]) as Set<keyof TrainConfig>;
@@ -23,7 +27,7 @@ export function configChanges(saved: unknown, fresh: TrainConfig): string[] {
 }
 
 /** Loads the last checkpoint into the model and optimizer after checking it belongs to this run. */
-export async function restore(dir: string, model: tf.LayersModel, optimizer: ParamOptimizer, fresh: TrainState, log: Logger): Promise<TrainState> {
+export async function resumeFrom(dir: string, model: tf.LayersModel, optimizer: ParamOptimizer, fresh: TrainState, log: Logger): Promise<TrainState> {
   const ckpt = await loadCheckpoint(dir);
   try {
     const saved = ckpt.state;

@@ -1,5 +1,3 @@
-// Over 250 lines: the training loop and its epoch end (validation, best/last checkpoints, the
-// CPU budget's result) share one run's state and are easiest to follow in one place.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,21 +9,17 @@ import { BatchWorkers } from '../data/batch-workers.js';
 import { balancedOrder, lossWeights, shuffledOrder } from '../data/class-balance.js';
 import { Rng } from '../data/rng.js';
 import { classCounts, type ImageDataset } from '../data/sample.js';
-import { evaluateModel } from '../evaluate/evaluate-model.js';
-import { writeReport } from '../evaluate/write-report.js';
-import type { ClassificationReport } from '@amft/shared';
-import { saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import { saveCheckpoint, type TrainState } from './checkpoint.js';
 import { budgetResult, CpuBudget, writeBudgetResult } from './cpu-budget.js';
 import { createOptimizer } from './create-optimizer.js';
-import { writeCurvesPng } from './curves-png.js';
+import { finishEpoch } from './finish-epoch.js';
 import { logitAdjustment } from './loss.js';
 import { learningRateAt, learningRateAtProgress } from './lr-schedule.js';
 import { MetricsLog } from './metrics-log.js';
 import { modelParams } from './param-optimizer.js';
 import { Progress } from './progress.js';
-import { restore } from './resume.js';
+import { resumeFrom } from './resume.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-import { withProgress, type ProgressSink } from '../progress.js';
 import type { TrainConfig } from './train-config.js';
 import { dataParallelEngine, singleEngine, type DataParallelChoice, type StepEngine } from './step-engine.js';
 import type { StepResult } from './train-step.js';
@@ -116,7 +110,7 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
     savedAt: '',
   };
   if (run.resume) {
-    state = await restore(dirs.last, model, optimizer, state, log);
+    state = await resumeFrom(dirs.last, model, optimizer, state, log);
     await metrics.truncateAfter(state.globalStep);
     await metrics.append({ type: 'resume', step: state.globalStep, from: dirs.last });
     log.info({ epoch: state.epoch, batch: state.batch, step: state.globalStep }, 'resumed from checkpoint');
@@ -216,48 +210,4 @@ async function trainLocked(run: TrainRun): Promise<TrainResult> {
     await Promise.all([workers.train?.close(), workers.val?.close()]);
   }
   return { state, stopped: false, dirs };
-}
-
-async function finishEpoch(
-  run: TrainRun,
-  state: TrainState,
-  epoch: number,
-  lr: number,
-  metrics: MetricsLog,
-  save: (dir: string, withOptimizer: boolean) => Promise<void>,
-  dirs: TrainResult['dirs'],
-  log: Logger,
-  valWorkers: BatchWorkers | undefined,
-): Promise<ClassificationReport | undefined> {
-  const { running } = state;
-  const record: EpochMetrics = {
-    epoch: epoch + 1,
-    step: state.globalStep,
-    lr,
-    trainLoss: running.lossSum / Math.max(1, running.seen),
-    trainAccuracy: running.correct / Math.max(1, running.seen),
-    seconds: running.seconds,
-    imagesPerSecond: running.seconds > 0 ? running.seen / running.seconds : 0,
-  };
-  const evaluate = (onProgress?: ProgressSink) => evaluateModel(run.model, run.val!, run.preprocessing, { batchSize: run.config.evalBatchSize, workers: valWorkers, onProgress });
-  const val = run.val ? await (run.progress ? withProgress({ label: `validation, epoch ${epoch + 1}`, unit: 'images', stream: run.progress }, evaluate) : evaluate()) : undefined;
-  if (val) Object.assign(record, { valLoss: val.loss, valAccuracy: val.report.accuracy, valMacroF1: val.report.macroF1 });
-  state.history.push(record);
-  state.epoch = epoch + 1;
-  state.batch = 0;
-  state.running = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-  await metrics.append({ type: 'epoch', ...record });
-  log.info(record, `epoch ${epoch + 1} done`);
-
-  const metric = val ? 'valAccuracy' : 'trainAccuracy';
-  const value = val ? val.report.accuracy : record.trainAccuracy;
-  if (state.best === null || value > state.best.value) {
-    state.best = { epoch: epoch + 1, metric, value };
-    await save(dirs.best, false);
-    if (val) await writeReport(join(run.outDir, 'val-report'), val.report, { title: `Validation, best epoch ${epoch + 1}`, extra: { epoch: epoch + 1, loss: val.loss } });
-    log.info({ epoch: epoch + 1, [metric]: value }, 'new best checkpoint');
-  }
-  await save(dirs.last, true);
-  await writeCurvesPng(state.history, join(run.outDir, 'curves.png'));
-  return val?.report;
 }
