@@ -21,13 +21,34 @@ export function responseJsonSchema(schema: z.ZodType): Record<string, unknown> {
   return inOrder(json) as Record<string, unknown>;
 }
 
-/** `json` with no `required` list on the objects that have optional properties. */
+/**
+ * `json` with no `required` list on the objects that have optional properties, and a nullable
+ * scalar (`anyOf: [{ type: T }, { type: 'null' }]`, zod's `.nullable()`) as `type: [T, 'null']`:
+ * fast-json-stringify picks an `anyOf` branch by running ajv on the value (for every face of
+ * every response), a type list by `typeof`.
+ */
 function inOrder(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(inOrder);
   if (json === null || typeof json !== 'object') return json;
-  const o = Object.fromEntries(Object.entries(json).map(([k, v]) => [k, inOrder(v)])) as { properties?: object; required?: string[] };
+  const o = Object.fromEntries(Object.entries(json).map(([k, v]) => [k, inOrder(v)])) as { properties?: object; required?: string[]; anyOf?: unknown[] };
   if (o.properties && o.required && o.required.length < Object.keys(o.properties).length) delete o.required;
+  const nullable = nullableScalar(o.anyOf);
+  if (nullable) {
+    const { anyOf: _, ...rest } = o;
+    return { ...rest, ...nullable, type: [nullable.type, 'null'] };
+  }
   return o;
+}
+
+const SCALARS = new Set(['number', 'integer', 'string', 'boolean']);
+
+/** The scalar branch of `anyOf: [scalar, { type: 'null' }]` (either order), else undefined. */
+function nullableScalar(anyOf: unknown[] | undefined): { type: string } | undefined {
+  if (anyOf?.length !== 2) return undefined;
+  const isNull = (b: unknown) => typeof b === 'object' && b !== null && (b as { type?: unknown }).type === 'null' && Object.keys(b).length === 1;
+  const other = isNull(anyOf[0]) ? anyOf[1] : isNull(anyOf[1]) ? anyOf[0] : undefined;
+  const type = (other as { type?: unknown } | undefined)?.type;
+  return typeof type === 'string' && SCALARS.has(type) ? (other as { type: string }) : undefined;
 }
 
 export const serializerCompiler = ({ schema }: { schema: unknown }): Serialize => {

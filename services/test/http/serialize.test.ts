@@ -1,5 +1,5 @@
 import t from 'tap';
-import { serializerCompiler } from '../../src/http/serialize.js';
+import { responseJsonSchema, serializerCompiler } from '../../src/http/serialize.js';
 import { Expression, Face, PREDICT_EXAMPLE, PredictResponse, Readiness } from '../../src/schemas/index.js';
 
 const example = PredictResponse.parse(PREDICT_EXAMPLE);
@@ -23,4 +23,13 @@ t.test('a field the schema does not declare is not sent; a missing required one 
   // order instead; the tests' responses are checked against openapi.yaml, `required` included).
   const { probabilities: _, ...partial } = face.expression;
   t.throws(() => serializerCompiler({ schema: Expression })(partial), /probabilities/);
+});
+
+t.test('a nullable score goes out as a number or as null, with no anyOf left for ajv', async (t) => {
+  const serialize = serializerCompiler({ schema: Face });
+  t.equal(serialize({ ...face, score: 0.875 }), JSON.stringify({ ...face, score: 0.875 }), 'a detector score');
+  t.equal(serialize({ ...face, score: null }), JSON.stringify({ ...face, score: null }), 'no detector (detect=never): null');
+  const schema = JSON.stringify(responseJsonSchema(PredictResponse));
+  t.notMatch(schema, /anyOf/, 'nullable scalars are type lists');
+  t.match(schema, /"type":\["number","null"\]/);
 });
