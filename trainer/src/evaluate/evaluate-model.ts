@@ -11,6 +11,8 @@ export interface Evaluation {
   /** Mean cross-entropy of the logits (no label smoothing, no class weights). */
   loss: number;
   predictions: Int32Array;
+  /** softmax(logits) per sample, in dataset order (what the ECE is computed over). */
+  probabilities: number[][];
 }
 
 /**
@@ -44,7 +46,7 @@ export async function evaluateModel(
   }
   const labels = Int32Array.from(dataset.samples, (s) => s.label);
   const report = { ...classificationReport(labels, predictions, LABELS), ece: expectedCalibrationError(probabilities, labels) };
-  return { report, loss: lossSum / n, predictions };
+  return { report, loss: lossSum / n, predictions, probabilities };
 }
 
 function logSumExp(v: ArrayLike<number>, offset: number, length: number): number {

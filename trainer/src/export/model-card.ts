@@ -60,9 +60,11 @@ export interface CardInput {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function duration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
+/** A duration to the nearest minute, "3 h 59 min"; minutes that round to 60 carry into the hours (3.999 h: "4 h 0 min"). */
+export function duration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 

@@ -3,6 +3,7 @@
 // defaults, and a bad flag or value is refused with a message naming it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandHelp, type CommandSpec } from '../../src/cli/command.js';
 import { EVAL } from '../../src/cli/eval-flags.js';
@@ -12,6 +13,7 @@ import { INFO } from '../../src/cli/info-flags.js';
 import { PREDICT } from '../../src/cli/predict-flags.js';
 import { TRAIN, trainConfigOf } from '../../src/cli/train-flags.js';
 import { parseFlags } from '@amft/shared/flags';
+import { z } from 'zod';
 import { configChanges } from '../../src/train/resume.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -24,10 +26,13 @@ function amft(...args: string[]) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-/** The value each field takes when its flag is not given (required fields given as 'x'). */
+/**
+ * The value each field takes when its flag is not given (required fields given as 'x'), field by
+ * field: a command's checks across flags (eval: exactly one of --checkpoint and --model) are not defaults.
+ */
 function defaults(spec: CommandSpec): Record<string, unknown> {
   const required = Object.entries(spec.flags.shape).filter(([, f]) => !f.safeParse(undefined).success).map(([k]) => k);
-  return spec.flags.parse(Object.fromEntries(required.map((k) => [k, 'x']))) as Record<string, unknown>;
+  return z.object(spec.flags.shape).parse(Object.fromEntries(required.map((k) => [k, 'x']))) as Record<string, unknown>;
 }
 
 t.test('amft <command> --help: every flag with its description and its default', async (t) => {
@@ -80,7 +85,15 @@ t.test('an unknown flag or a bad value: exit 2 and a message naming it', async (
   t.notMatch(bad.stderr, /\n\s+at /, 'no stack trace');
   const missing = amft('eval', '--data', 'x', '--out', 'y');
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /--checkpoint: Invalid input/);
+  t.match(missing.stderr, /--checkpoint: give --checkpoint <dir> \(a training checkpoint\) or --model <dir> \(an export directory\)/);
+  const both = amft('eval', '--checkpoint', 'c', '--model', 'm', '--data', 'x', '--out', 'y');
+  t.equal(both.code, 2);
+  t.match(both.stderr, /invalid options:\n {2}--model: give --checkpoint .* or --model .*, not both\n/);
+  if (existsSync(join(root, 'models', 'default', 'metadata.json'))) {
+    const exported = amft('eval', '--checkpoint', 'models/default', '--data', 'x', '--out', 'y');
+    t.equal(exported.code, 2, 'an export directory given to --checkpoint');
+    t.match(exported.stderr, /^amft eval: --checkpoint models\/default is an export directory .*: evaluate its ONNX graph with --model models\/default\n/);
+  }
   const triton = amft('export-triton', '--model-dir', 'm', '--out', 'o', '--max-batch-size', '0');
   t.equal(triton.code, 2);
   t.match(triton.stderr, /--max-batch-size: Too small/);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { classificationReport, ModelMetadata } from '@amft/shared';
-import { renderModelCard } from '../../src/export/model-card.js';
+import { duration, renderModelCard } from '../../src/export/model-card.js';
 
 const metadata = ModelMetadata.parse({
   format: 'amft-onnx',
@@ -34,4 +34,18 @@ t.test('the model card states the figures, the training and the full evaluation'
   t.match(card, /Confusion matrix/);
   const none = renderModelCard({ metadata, bytes: 1, reports: [] });
   t.match(none, /No evaluation report/);
+});
+
+t.test('training time: minutes that round to 60 carry into the hours', async (t) => {
+  t.equal(duration(3.995 * 3600), '4 h 0 min', '3.995 h (3 h 59.7 min) was "3 h 60 min"');
+  t.equal(duration(3.99 * 3600), '3 h 59 min', '3.99 h is 3 h 59.4 min');
+  t.equal(duration(3 * 3600 + 59 * 60 + 29), '3 h 59 min');
+  t.equal(duration(3 * 3600 + 59 * 60 + 30), '4 h 0 min');
+  t.equal(duration(59.5 * 60), '1 h 0 min', 'also below one hour');
+  t.equal(duration(59 * 60), '59 min');
+  t.equal(duration(3600), '1 h 0 min');
+  t.equal(duration(0), '0 min');
+  const card = renderModelCard({ metadata: ModelMetadata.parse({ ...metadata, training: { ...metadata.training, seconds: 3.995 * 3600 } }), bytes: 1, reports: [] });
+  t.match(card, /training time: 4 h 0 min on/);
+  t.notMatch(card, /60 min/);
 });
