@@ -11,9 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '@amft/shared';
-import { pino } from 'pino';
 import { ZodError } from 'zod';
-import { selectBackend } from '../../src/backend/select-backend.js';
+import { cliDeps } from '../train/cli-deps.js';
 import { runEval } from '../../src/cli/eval.js';
 import { exportWithFlags, parseExportFlags } from '../../src/cli/export.js';
 import { runTrain } from '../../src/cli/train.js';
@@ -32,20 +31,7 @@ const PROBABILITY_TOLERANCE = 1e-4;
 /** A real subset of the validation folder (the same fixed subset for export and eval: --max-samples keeps the class mix). */
 const VAL_SAMPLES = '84';
 
-// Training runs on wasm with the project's kernels when it loads (cpu otherwise); export switches to cpu.
-const BACKEND = await selectBackend('wasm', pino({ level: 'silent' })).then(
-  (b) => b.name,
-  () => 'cpu',
-);
-
-function deps() {
-  const lines: string[] = [];
-  const select = async () => {
-    await tf.setBackend(BACKEND);
-    return { name: BACKEND };
-  };
-  return { lines, deps: { selectBackend: select, log: pino({ level: 'silent' }), out: { isTTY: false, write: (s: string) => lines.push(s) }, progress: { isTTY: false, write: () => undefined } } };
-}
+const deps = cliDeps;
 
 const quiet = { isTTY: false, write: () => undefined };
 const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));

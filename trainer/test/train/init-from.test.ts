@@ -11,8 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '@amft/shared';
-import { pino } from 'pino';
-import { selectBackend } from '../../src/backend/select-backend.js';
+import { cliDeps } from './cli-deps.js';
 import { runExport } from '../../src/cli/export.js';
 import { runTrain } from '../../src/cli/train.js';
 import { exportCheckpoint } from '../../src/export/index.js';
@@ -28,21 +27,7 @@ import { maxAbsDiff, openSession, randomizeWeights, runSession } from '../export
 /** Max |Δlogits| between the fine-tuned tfjs model and its ONNX export. */
 const EXPORT_TOLERANCE = 1e-4;
 
-// Training runs on the wasm backend with the project's gradient kernels (the pure-JS cpu backend
-// takes minutes for one epoch of lite); `amft export` switches to cpu, so each run switches back.
-const BACKEND = await selectBackend('wasm', pino({ level: 'silent' })).then(
-  (b) => b.name,
-  () => 'cpu',
-);
-
-function deps() {
-  const lines: string[] = [];
-  const select = async () => {
-    await tf.setBackend(BACKEND);
-    return { name: BACKEND };
-  };
-  return { lines, deps: { selectBackend: select, log: pino({ level: 'silent' }), out: { isTTY: false, write: (s: string) => lines.push(s) } } };
-}
+const deps = cliDeps;
 
 /** weight name -> values, of a saved model directory (checkpoint or tfjs/). */
 async function weightsByName(dir: string): Promise<Map<string, Float32Array>> {
