@@ -9,7 +9,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { LABELS } from '@amft/shared';
 import { cliDeps } from './cli-deps.js';
 import { runExport } from '../../src/cli/export.js';
