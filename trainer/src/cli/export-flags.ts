@@ -18,7 +18,7 @@ export const ExportFlags = z.object({
   tta: z.enum(['none', 'flip', 'auto']).default('none').meta({
     description: 'flip: the graph averages the logits of each image and its horizontal mirror; auto: flip when it gains >= 0.5 points of accuracy on --val-data.',
   }),
-  calibrate: z.boolean().default(false).meta({ description: 'Fit one temperature on --val-data (minimum NLL); probabilities = softmax(logits / T).' }),
+  calibrate: z.boolean().default(false).meta({ description: 'Fit one temperature on --val-data (minimum NLL); probabilities = softmax(logits / T). Applied only when it does not raise the expected calibration error there.' }),
   ...ValDataFlags,
   valData: ValDataFlags.valData.meta({
     description: 'Labelled data for --tta auto and --calibrate; with it the model card reports accuracy and images/s (onnxruntime) with and without TTA, and ECE before/after.',

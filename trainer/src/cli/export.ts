@@ -144,8 +144,11 @@ export async function runExport(argv: string[], deps: ExportDeps = {}): Promise<
     const line = (what: string, g: { accuracy: number; imagesPerSecond: number }) => `${what} ${(100 * g.accuracy).toFixed(2)}% at ${Math.round(g.imagesPerSecond)} images/s`;
     out.write(`${measured.split} (${measured.count} images, onnxruntime): ${line('without TTA', measured.none)}; ${line('flip TTA', measured.flip)}\n`);
   }
-  if (m.calibration) {
-    const c = m.calibration;
-    out.write(`calibration: T ${c.temperature.toFixed(3)}, ECE ${(100 * c.eceBefore).toFixed(2)}% -> ${(100 * c.eceAfter).toFixed(2)}%, NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}\n`);
+  const c = written.tuning.calibrationFit;
+  if (c) {
+    out.write(
+      `calibration: T ${c.temperature.toFixed(3)}, ECE ${(100 * c.eceBefore).toFixed(2)}% -> ${(100 * c.eceAfter).toFixed(2)}%, NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}` +
+        `${m.calibration ? '' : ' (not applied: ECE rose; T = 1)'}\n`,
+    );
   }
 }

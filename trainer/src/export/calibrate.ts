@@ -76,6 +76,17 @@ export interface CalibrationFit {
   nllAfter: number;
 }
 
+/**
+ * Whether a fitted temperature is worth applying: it must not raise the expected calibration
+ * error on the set it was fitted on. The NLL minimum is the standard fit (a proper scoring rule,
+ * smooth, one minimum), but what a user reads is "0.64 means right about 64% of the time", which
+ * is what ECE measures; on a model trained with label smoothing the two can disagree (T slightly
+ * below 1 lowers NLL and raises ECE), and then the export keeps T = 1.
+ */
+export function keepsTemperature(fit: Pick<CalibrationFit, 'eceBefore' | 'eceAfter'>): boolean {
+  return fit.eceAfter <= fit.eceBefore;
+}
+
 /** Fits T on (logits, labels) and measures ECE (ECE_BINS bins) and NLL before (T = 1) and after. */
 export function calibrate(logits: ArrayLike<number>, labels: ArrayLike<number>, k: number): CalibrationFit {
   const temperature = fitTemperature(logits, labels, k);

@@ -107,10 +107,13 @@ function tuningLines(m: ModelMetadata, t: TuneResult | undefined): string[] {
       '',
     );
   }
-  const c = m.calibration;
+  const c = m.calibration ?? t?.calibrationFit;
   if (c) {
+    const fitted = `temperature **${c.temperature.toFixed(3)}** fitted on ${fmt(c.count)} images of \`${c.split}\` (minimum NLL)`;
     lines.push(
-      `- calibration: temperature **${c.temperature.toFixed(3)}** fitted on ${fmt(c.count)} images of \`${c.split}\` (minimum NLL); \`probabilities\` = softmax(logits / T), \`logits\` stay raw.`,
+      m.calibration
+        ? `- calibration: ${fitted}; \`probabilities\` = softmax(logits / T), \`logits\` stay raw.`
+        : `- calibration: ${fitted}, **not applied**: it raised the expected calibration error there, so \`probabilities\` = softmax(logits) (T = 1).`,
       '',
       `| | ECE (${ECE_BINS} bins) | NLL |`,
       '| --- | ---: | ---: |',

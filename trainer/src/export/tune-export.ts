@@ -7,7 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Calibration, TtaMode } from '@amft/shared';
 import type { ModelConfig } from '../model/config.js';
-import { calibrate } from './calibrate.js';
+import { calibrate, keepsTemperature } from './calibrate.js';
 import { exportToOnnx } from './export-onnx.js';
 import { ExportError } from './graph-builder.js';
 import { runOnValSet, type ValRun, type ValSet } from './onnx-val.js';
@@ -34,7 +34,10 @@ export interface GraphMeasure {
 
 export interface TuneResult {
   tta: TtaMode;
+  /** The temperature the graph applies: the fit, when keepsTemperature accepts it. */
   calibration?: Calibration;
+  /** With --calibrate: the fitted temperature and its ECE/NLL, applied or not. */
+  calibrationFit?: Calibration;
   /** Set when a validation set was given: both graphs, measured in onnxruntime. */
   measured?: { split: string; count: number; none: GraphMeasure; flip: GraphMeasure };
 }
@@ -65,8 +68,9 @@ export async function tuneExport(model: tf.LayersModel, cfg: ModelConfig, input:
   const result: TuneResult = { tta, measured: { split, count: set.labels.length, none: measure(runs.none), flip: measure(runs.flip) } };
   if (input.calibrate) {
     const k = cfg.numClasses;
-    const fit = calibrate(runs[tta].logits, set.labels, k);
-    result.calibration = { ...fit, split, count: set.labels.length };
+    const fit: Calibration = { ...calibrate(runs[tta].logits, set.labels, k), split, count: set.labels.length };
+    result.calibrationFit = fit;
+    if (keepsTemperature(fit)) result.calibration = fit;
   }
   return result;
 }

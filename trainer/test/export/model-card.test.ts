@@ -49,3 +49,17 @@ t.test('training time: minutes that round to 60 carry into the hours', async (t)
   t.match(card, /training time: 4 h 0 min on/);
   t.notMatch(card, /60 min/);
 });
+
+t.test('calibration: the card shows ECE and NLL before and after, and says when the fit was not applied', async (t) => {
+  const fit = { temperature: 0.959, split: 'fer2013/val', count: 3589, eceBefore: 0.0284, eceAfter: 0.0344, nllBefore: 0.9593, nllAfter: 0.9584 };
+  const rejected = renderModelCard({ metadata, bytes: 1, reports: [], tuning: { tta: 'none', calibrationFit: fit } });
+  t.match(rejected, /temperature \*\*0\.959\*\* fitted on 3,589 images of `fer2013\/val` \(minimum NLL\), \*\*not applied\*\*/);
+  t.match(rejected, /\| before \(T = 1\) \| 2\.84% \| 0\.9593 \|/);
+  t.match(rejected, /\| after \(T = 0\.959\) \| 3\.44% \| 0\.9584 \|/);
+  const good = { ...fit, temperature: 1.21, eceAfter: 0.012 };
+  const applied = renderModelCard({ metadata: ModelMetadata.parse({ ...metadata, calibration: good }), bytes: 1, reports: [], tuning: { tta: 'none', calibration: good, calibrationFit: good } });
+  t.match(applied, /temperature \*\*1\.210\*\* fitted .*; `probabilities` = softmax\(logits \/ T\)/);
+  t.notMatch(applied, /not applied/);
+  t.match(applied, /\| after \(T = 1\.210\) \| 1\.20% \|/);
+  t.match(renderModelCard({ metadata, bytes: 1, reports: [] }), /- calibration: none/);
+});

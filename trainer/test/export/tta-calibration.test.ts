@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LABELS, ModelMetadata, expectedCalibrationError } from '@amft/shared';
 import { buildModel, IO_NAMES } from '../../src/model/index.js';
 import { exportToOnnx, type CheckpointLoader } from '../../src/export/index.js';
-import { calibrate, fitTemperature, meanNll, scaledProbabilities } from '../../src/export/calibrate.js';
+import { calibrate, fitTemperature, keepsTemperature, meanNll, scaledProbabilities } from '../../src/export/calibrate.js';
 import { TTA_AUTO_GAIN, chooseTta } from '../../src/export/tune-export.js';
 import { exportWithFlags, parseExportFlags } from '../../src/cli/export.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
@@ -125,6 +125,12 @@ t.test('fitTemperature recovers the temperature that generated the labels; ECE d
   t.throws(() => meanNll(new Float32Array(7), new Int32Array(1), 5), /do not form rows/);
 });
 
+t.test('a fitted temperature is applied only when it does not raise the ECE', async (t) => {
+  t.ok(keepsTemperature({ eceBefore: 0.08, eceAfter: 0.02 }));
+  t.ok(keepsTemperature({ eceBefore: 0.03, eceAfter: 0.03 }), 'equal: kept (T is at the NLL minimum)');
+  t.notOk(keepsTemperature({ eceBefore: 0.0284, eceAfter: 0.0344 }), 'the e25 default model: T 0.959 by NLL raised ECE');
+});
+
 t.test('--tta auto keeps flip exactly when it gains >= 0.5 points', async (t) => {
   t.equal(TTA_AUTO_GAIN, 0.005);
   t.equal(chooseTta('auto', 0.6, 0.605), 'flip', '+0.5 points');
@@ -168,14 +174,17 @@ t.test('amft export --tta auto --calibrate --val-data --card: decided on the dat
   const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));
   t.equal(metadata.tta, expected, `auto chose ${expected} (none ${measured.none.accuracy}, flip ${measured.flip.accuracy})`);
   t.ok(measured.none.imagesPerSecond > 0 && measured.flip.imagesPerSecond > 0);
-  const c = metadata.calibration!;
+  const c = written.tuning.calibrationFit!;
   t.ok(c.temperature > 0 && c.count === 21 && c.split === `${basename(dir)}/val`, `calibration ${JSON.stringify(c)}`);
   t.ok(c.nllAfter <= c.nllBefore + 1e-9, 'the fitted temperature does not raise the NLL');
-  // the written graph applies that temperature
+  // the metadata and the written graph apply that temperature exactly when it does not raise ECE
+  const applied = keepsTemperature(c);
+  t.same(metadata.calibration, applied ? c : undefined, `applied: ${applied} (ECE ${c.eceBefore} -> ${c.eceAfter})`);
   const session = await openSession(new Uint8Array(await readFile(join(out, 'model.onnx'))));
   const x = randomInput(cfg, 2, undefined, 8);
   const res = await runSession(session, 'input', x);
-  t.ok(maxAbsDiff(res.probabilities.data, softmaxRows(res.logits.data.map((v) => v / c.temperature), K)) <= PROBABILITY_TOLERANCE);
+  const temperature = applied ? c.temperature : 1;
+  t.ok(maxAbsDiff(res.probabilities.data, softmaxRows(res.logits.data.map((v) => v / temperature), K)) <= PROBABILITY_TOLERANCE);
   await session.release();
   x.dispose();
   const md = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
