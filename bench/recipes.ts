@@ -1,6 +1,6 @@
 // Recipe candidates at equal CPU time (issue #18 item 4).
 //   npm run bench:recipes -- [--budget-min 20] [--max-samples N] [--val-max-samples N]
-//                            [--only baseline,mixup,...] [--force] [--list]
+//                            [--only baseline,mixup,...] [--force] [--list] [--card card.json]
 // Trains each candidate with `amft train --cpu-budget-min <m>` (process CPU time, all threads; the
 // warm-up + cosine schedule spread over the budget), on ../shared/data/fer2013/train with val on
 // ../shared/data/fer2013/val, and writes bench/results/recipes.{md,json}: CPU minutes, steps,
@@ -9,7 +9,8 @@
 // there with the same command is skipped (--force runs it again), so the comparison can be run in
 // pieces (--only). A candidate killed midway starts over. The baseline is the default run's recipe
 // (scripts/default-run.sh); every other candidate changes one thing (two for logit adjustment
-// without class weights, the way Menon et al. use it).
+// without class weights, the way Menon et al. use it). --card writes the rows as the `recipe`
+// table of an `amft export --card` file (other fields of that file are kept).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LABELS } from '@amft/shared';
 import { z } from 'zod';
+import { CardRecipe } from '../trainer/src/export/model-card.js';
 import type { BudgetResult } from '../trainer/src/train/cpu-budget.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -195,6 +197,37 @@ export function renderMarkdown(o: Pick<RecipeOptions, 'budgetMin'>, rows: Row[])
   return lines.join('\n');
 }
 
+const short = (v: number) => (100 * v).toFixed(1);
+
+/** The rows as the model card's recipe table (`amft export --card`): the baseline is the recipe the default run uses. */
+export function cardRecipe(o: Pick<RecipeOptions, 'budgetMin'>, rows: Row[]): Pick<CardRecipe, 'recipe' | 'recipeNote'> {
+  const best = [...rows].sort((a, b) => b.macroF1 - a.macroF1)[0];
+  const epochs = rows.length ? rows.reduce((s, r) => s + r.epochs, 0) / rows.length : 0;
+  return {
+    recipeNote:
+      `Short runs at equal CPU time, \`npm run bench:recipes -- --budget-min ${o.budgetMin}\` (bench/recipes.ts): ${o.budgetMin} CPU minutes each ` +
+      `(about ${epochs.toFixed(2)} epochs of fer2013/train, the warm-up and cosine schedule spread over the budget), scored on fer2013/val; ` +
+      'every candidate changes one thing from the baseline, the recipe of the default run. R: recall, P: precision.' +
+      (best ? ` Best macro-F1 in this table: ${best.candidate}.` : ''),
+    recipe: rows.map((r) => ({
+      candidate: r.candidate,
+      settings: r.change,
+      epochs: Math.round(r.epochs * 100) / 100,
+      cpuHours: r.cpuMinutes / 60,
+      valAccuracy: r.valAccuracy,
+      valMacroF1: r.macroF1,
+      chosen: r.candidate === 'baseline',
+      notes: `neutral R ${short(r.recall.neutral ?? 0)} P ${short(r.neutralPrecision)}; angry R ${short(r.recall.angry ?? 0)}; sad R ${short(r.recall.sad ?? 0)}; fear R ${short(r.recall.fear ?? 0)}; disgust R ${short(r.recall.disgust ?? 0)}`,
+    })),
+  };
+}
+
+/** Puts the recipe table into an `amft export --card` file, keeping its other fields. */
+export async function writeCard(path: string, o: Pick<RecipeOptions, 'budgetMin'>, rows: Row[]): Promise<void> {
+  const card = existsSync(path) ? CardRecipe.parse(JSON.parse(await readFile(path, 'utf8'))) : CardRecipe.parse({});
+  await writeFile(path, `${JSON.stringify(CardRecipe.parse({ ...card, ...cardRecipe(o, rows) }), null, 2)}\n`);
+}
+
 async function writeResults(o: RecipeOptions, rows: Row[]): Promise<void> {
   const stem = resolve(ROOT, o.results);
   await mkdir(resolve(stem, '..'), { recursive: true });
@@ -212,10 +245,11 @@ const Flags = z.object({
   only: z.string().optional().transform((v) => v?.split(',')),
   force: z.boolean().default(false),
   list: z.boolean().default(false),
+  card: z.string().optional(),
 });
 
 async function main(): Promise<void> {
-  const options = { 'budget-min': { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, 'max-samples': { type: 'string' }, 'val-max-samples': { type: 'string' }, results: { type: 'string' }, only: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' } } as const;
+  const options = { 'budget-min': { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, 'max-samples': { type: 'string' }, 'val-max-samples': { type: 'string' }, results: { type: 'string' }, only: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, card: { type: 'string' } } as const;
   const { values } = parseArgs({ options, strict: true });
   const f = Flags.parse(Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])));
   if (f.list) {
@@ -223,7 +257,8 @@ async function main(): Promise<void> {
     return;
   }
   const { rows } = await runRecipes(f);
-  process.stdout.write(`\n${renderMarkdown(f, rows)}\nwritten to ${f.results}.md and ${f.results}.json\n`);
+  if (f.card) await writeCard(f.card, f, rows);
+  process.stdout.write(`\n${renderMarkdown(f, rows)}\nwritten to ${f.results}.md and ${f.results}.json${f.card ? ` and the recipe table of ${f.card}` : ''}\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,11 +1,12 @@
 // bench/recipes.ts on a tiny budget: real FER2013 subsets, the real `amft train` (built CLI), two
 // candidates at 0.05 CPU minutes each; rows appended as they finish, done candidates skipped.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS } from '@amft/shared';
+import { LABELS, ModelMetadata } from '@amft/shared';
 import t from 'tap';
-import { CANDIDATES, runRecipes, type RecipeOptions, type Row } from '../../bench/recipes.js';
+import { CANDIDATES, runRecipes, writeCard, type RecipeOptions, type Row } from '../../bench/recipes.js';
+import { CardRecipe, renderModelCard } from '../../trainer/src/export/model-card.js';
 import { tempDir } from '../../trainer/test/data/fixtures.js';
 import { FER2013, SHARED_DATA_ABSENT } from '../shared-data.js';
 
@@ -48,5 +49,20 @@ t.test('recipe candidates at equal CPU time: a table and the exact command of ea
   t.same([again.ran, again.skipped], [[], ['baseline', 'mixup']], 'done candidates are skipped');
   t.same(JSON.parse(await readFile(join(dir, 'recipes.json'), 'utf8')), json, 'and their rows kept');
   await t.rejects(runRecipes({ ...o, only: ['nonsense'] }), /unknown candidates: nonsense/);
+
+  // --card: the rows become the model card's recipe table; the card file's other fields stay
+  const card = join(dir, 'card.json');
+  await writeFile(card, JSON.stringify({ command: 'node trainer/dist/cli.js train --epochs 40', epochs: 40, cpuHours: 11.5 }));
+  await writeCard(card, o, json.rows);
+  const written = CardRecipe.parse(JSON.parse(await readFile(card, 'utf8')));
+  t.same([written.command, written.epochs, written.cpuHours], ['node trainer/dist/cli.js train --epochs 40', 40, 11.5]);
+  t.same(written.recipe.map((r) => [r.candidate, r.chosen, r.valAccuracy, r.valMacroF1]), json.rows.map((r) => [r.candidate, r.candidate === 'baseline', r.valAccuracy, r.macroF1]));
+  t.equal(written.recipe[1].settings, '+ mixup alpha 0.2');
+  t.match(written.recipe[0].notes, /^neutral R \d+\.\d P \d+\.\d; angry R/);
+  t.match(written.recipeNote, /npm run bench:recipes -- --budget-min 0\.05/);
+  const md2 = renderModelCard({ metadata: ModelMetadata.parse(JSON.parse(await readFile(new URL('../../models/default/metadata.json', import.meta.url), 'utf8'))), bytes: 1, reports: [], recipe: written });
+  t.match(md2, /### Recipe candidates\n\nShort runs at equal CPU time/);
+  t.match(md2, /\| \*\*baseline\*\* \(chosen\) \| the default run's recipe \| /);
+  t.match(md2, /\| mixup \| \+ mixup alpha 0\.2 \| /);
   t.ok(CANDIDATES.length >= 12 && CANDIDATES[0].name === 'baseline');
 });

@@ -23,6 +23,8 @@ export const CardRecipe = z
     cpuHours: z.number().nonnegative().optional(),
     /** The machine the hours were spent on, in words. */
     machine: z.string().optional(),
+    /** What the recipe table is: how the candidates were run, what to read from it. */
+    recipeNote: z.string().optional(),
     /** Recipe candidates compared before the run (short runs at equal CPU time). */
     recipe: z
       .array(
@@ -76,7 +78,7 @@ function recipeLines(r: CardRecipe): string[] {
   const cost = [r.epochs !== undefined ? `${r.epochs} epochs` : '', r.cpuHours !== undefined ? `${r.cpuHours.toFixed(r.cpuHours < 10 ? 2 : 1)} CPU hours` : '', r.machine ?? ''].filter(Boolean);
   if (cost.length) lines.push(`- cost: ${cost.join(', ')}`, '');
   if (r.recipe.length) {
-    lines.push('### Recipe candidates', '', '| candidate | settings | epochs | CPU hours | val accuracy | val macro-F1 | notes |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    lines.push('### Recipe candidates', '', ...(r.recipeNote ? [r.recipeNote, ''] : []), '| candidate | settings | epochs | CPU hours | val accuracy | val macro-F1 | notes |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const c of r.recipe) {
       lines.push(
         `| ${c.chosen ? `**${c.candidate}** (chosen)` : c.candidate} | ${c.settings ?? ''} | ${opt(c.epochs, String)} | ${opt(c.cpuHours, (h) => h.toFixed(2))} | ${opt(c.valAccuracy, pct)} | ${opt(c.valMacroF1, pct)} | ${c.notes ?? ''} |`,
