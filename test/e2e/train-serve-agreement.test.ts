@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { quietTensorflow } from '../../trainer/src/tfjs-quiet.js';
 import sharp from 'sharp';
 import { pino } from 'pino';
 import { LABELS, normalizePixels } from '@amft/shared';
@@ -29,6 +30,7 @@ import { ASTRONAUT, HAVE_SHARED_DATA } from '../shared-data.js';
 /** The exporter's parity tolerance on probabilities (trainer/test/export: max |Δlogits| 1e-4). */
 const ENGINE_TOLERANCE = 1e-4;
 
+quietTensorflow(); // no "install the node backend" banner in the test output
 await tf.setBackend('cpu');
 const cfg = resolveModelConfig('lite', { lstm: false });
 const spec = cfg.preprocessing;
