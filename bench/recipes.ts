@@ -1,6 +1,6 @@
 // Recipe candidates at equal CPU time (issue #18 item 4).
 //   npm run bench:recipes -- [--budget-min 20] [--max-samples N] [--val-max-samples N]
-//                            [--only baseline,mixup,...] [--force] [--list] [--card card.json]
+//                            [--only baseline,mixup,...] [--force] [--list] [--card card.json] [--report]
 // Trains each candidate with `amft train --cpu-budget-min <m>` (process CPU time, all threads; the
 // warm-up + cosine schedule spread over the budget), on ../shared/data/fer2013/train with val on
 // ../shared/data/fer2013/val, and writes bench/results/recipes.{md,json}: CPU minutes, steps,
@@ -10,7 +10,8 @@
 // pieces (--only). A candidate killed midway starts over. The baseline is the default run's recipe
 // (scripts/default-run.sh); every other candidate changes one thing (two for logit adjustment
 // without class weights, the way Menon et al. use it). --card writes the rows as the `recipe`
-// table of an `amft export --card` file (other fields of that file are kept).
+// table of an `amft export --card` file (other fields of that file are kept); --report writes the
+// table and the card from the saved rows without running anything.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -201,14 +202,14 @@ const short = (v: number) => (100 * v).toFixed(1);
 
 /** The rows as the model card's recipe table (`amft export --card`): the baseline is the recipe the default run uses. */
 export function cardRecipe(o: Pick<RecipeOptions, 'budgetMin'>, rows: Row[]): Pick<CardRecipe, 'recipe' | 'recipeNote'> {
+  if (rows.length === 0) return { recipe: [] };
   const best = [...rows].sort((a, b) => b.macroF1 - a.macroF1)[0];
-  const epochs = rows.length ? rows.reduce((s, r) => s + r.epochs, 0) / rows.length : 0;
+  const epochs = rows.reduce((s, r) => s + r.epochs, 0) / rows.length;
   return {
     recipeNote:
       `Short runs at equal CPU time, \`npm run bench:recipes -- --budget-min ${o.budgetMin}\` (bench/recipes.ts): ${o.budgetMin} CPU minutes each ` +
       `(about ${epochs.toFixed(2)} epochs of fer2013/train, the warm-up and cosine schedule spread over the budget), scored on fer2013/val; ` +
-      'every candidate changes one thing from the baseline, the recipe of the default run. R: recall, P: precision.' +
-      (best ? ` Best macro-F1 in this table: ${best.candidate}.` : ''),
+      `every candidate changes one thing from the baseline, the recipe of the default run. R: recall, P: precision. Best macro-F1 in this table: ${best.candidate}.`,
     recipe: rows.map((r) => ({
       candidate: r.candidate,
       settings: r.change,
@@ -246,17 +247,24 @@ const Flags = z.object({
   force: z.boolean().default(false),
   list: z.boolean().default(false),
   card: z.string().optional(),
+  report: z.boolean().default(false),
 });
 
 async function main(): Promise<void> {
-  const options = { 'budget-min': { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, 'max-samples': { type: 'string' }, 'val-max-samples': { type: 'string' }, results: { type: 'string' }, only: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, card: { type: 'string' } } as const;
+  const options = { 'budget-min': { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, 'max-samples': { type: 'string' }, 'val-max-samples': { type: 'string' }, results: { type: 'string' }, only: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, card: { type: 'string' }, report: { type: 'boolean' } } as const;
   const { values } = parseArgs({ options, strict: true });
   const f = Flags.parse(Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])));
   if (f.list) {
     for (const c of CANDIDATES) process.stdout.write(`${c.name}: ${commandLine(f, candidateArgs(c, f))}\n`);
     return;
   }
-  const { rows } = await runRecipes(f);
+  const rows = f.report ? await readRows(resolve(ROOT, `${f.results}.json`)) : (await runRecipes(f)).rows;
+  if (f.report) {
+    // the budget the saved rows were run at (their commands say), not this invocation's default
+    const saved = rows[0]?.command.match(/--cpu-budget-min (\S+)/)?.[1];
+    if (saved) f.budgetMin = Number(saved);
+    await writeResults(f, rows);
+  }
   if (f.card) await writeCard(f.card, f, rows);
   process.stdout.write(`\n${renderMarkdown(f, rows)}\nwritten to ${f.results}.md and ${f.results}.json${f.card ? ` and the recipe table of ${f.card}` : ''}\n`);
 }

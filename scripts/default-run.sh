@@ -8,6 +8,10 @@
 #   scripts/default-run.sh snapshot   copy the run's last/best checkpoints and metrics into
 #                                     training/default (the one tracked copy, replaced in place)
 #   scripts/default-run.sh status     the last progress line and the epochs finished
+#   scripts/default-run.sh export     export the best checkpoint into models/default: flip TTA if it
+#                                     gains >= 0.5 points on val, a temperature fitted on val, the
+#                                     model card with the run's cost, the recipe table
+#                                     (bench/results/recipes.json) and `amft eval --model` of the export
 #
 # The run lives in runs/default (ignored); training/default is what the repository keeps of it:
 # checkpoints/last (weights, optimizer, schedule position, RNG state) and checkpoints/best, and
@@ -71,10 +75,34 @@ case "${1:-}" in
     node -e 'const s=require("./'"$KEEP"'/checkpoints/last/state.json");const h=s.history.at(-1);console.log(`snapshot: step ${s.globalStep}, epoch ${s.epoch} batch ${s.batch}; last finished epoch ${h?h.epoch:"-"} val ${h&&h.valAccuracy!=null?(h.valAccuracy*100).toFixed(2)+"%":"-"}`)'
     du -sh "$KEEP"
     ;;
+  export)
+    CK="$RUN/checkpoints/best"
+    [ -f "$CK/state.json" ] || { echo "no best checkpoint in $RUN (run start first)"; exit 1; }
+    VAL=../shared/data/fer2013/val
+    W=$(mktemp -d)
+    # the card: the command from scratch, the run's epochs and cost (wall time per epoch x the 2 cores it used)
+    CMD="$("$0" command)" node -e '
+      const fs = require("fs");
+      const s = JSON.parse(fs.readFileSync(process.argv[1] + "/state.json", "utf8"));
+      const epochs = fs.readFileSync(process.argv[2], "utf8").split("
+").filter(Boolean).map(JSON.parse).filter((r) => r.type === "epoch");
+      const wall = epochs.reduce((t, r) => t + r.seconds, 0) / 3600;
+      const cpu = require("os").cpus()[0].model.replace(/\s+/g, " ").trim();
+      console.log(JSON.stringify({ command: process.env.CMD, epochs: epochs.length, cpuHours: 2 * wall,
+        machine: `${wall.toFixed(1)} h wall on a shared 2-core machine (sessions differ: Intel Xeon or AMD EPYC; the last was ${cpu}), data-parallel on 2 workers, the wasm backend; CPU hours = 2 x wall, an upper bound; the exported weights are the best epoch on val, ${s.epoch}` }));
+    ' "$CK" "$RUN/metrics.jsonl" >"$W/card.json"
+    [ -f bench/results/recipes.json ] && npx tsx bench/recipes.ts --report --card "$W/card.json" >/dev/null
+    TUNE=(--tta auto --calibrate --val-data "$VAL" --card "$W/card.json")
+    node trainer/dist/cli.js export --checkpoint "$CK" --out "$W/first" "${TUNE[@]}"
+    node trainer/dist/cli.js eval --model "$W/first" --data "$VAL" --out "$W/eval"
+    node trainer/dist/cli.js export --checkpoint "$CK" --out "$W/model" "${TUNE[@]}" --eval-report "$W/eval/report.json"
+    rm -rf models/default && cp -r "$W/model" models/default && rm -rf "$W"
+    echo "models/default written; next: npm run readme:examples, and the README's default-model figures"
+    ;;
   status)
     tail -n 1 "$LOG" || true
     [ -f "$RUN/metrics.jsonl" ] && grep '"valAccuracy"' "$RUN/metrics.jsonl" | tail -n 3 || true
     ;;
   *)
-    sed -n '2,14p' "$0"; exit 2 ;;
+    sed -n '2,18p' "$0"; exit 2 ;;
 esac
