@@ -6,11 +6,15 @@
 // 2. Time per detector run (onnxruntime-node, 1 thread).
 // 3. The strategies on composed photos: faces found of those placed, extra ones, detector runs,
 //    milliseconds per photo (decode excluded).
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { boxIou, bundledDetectorPath, FaceDetector, findFaces, letterbox, toImage, type Detectors } from '../services/src/pipeline/detect/index.js';
 import { groupPicture, matchBoxes, rows, type Placement } from '../services/test/fixtures/group-picture.js';
+import { benchFlags } from './flags.js';
 
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });
+const flags = benchFlags(
+  z.object({ runs: z.number().int().positive().default(30).meta({ arg: 'n', description: 'Timed runs per detector.' }) }),
+  'npx tsx bench/detect.ts [options]',
+);
 const open = (v: 'front' | 'back') => FaceDetector.open(bundledDetectorPath(v), { device: 'cpu', threads: 1 }, { minScore: 0.5 });
 const [front, back] = await Promise.all([open('front'), open('back')]);
 const detectors: Detectors = { front, back, near: front };
@@ -45,7 +49,7 @@ out.push('## Time per detector run', '', '| model | ms per run |', '| --- | ---:
 for (const d of [front, back]) {
   const x = new Float32Array(d.inputSize * d.inputSize * 3);
   for (let i = 0; i < 3; i++) await d.run(x);
-  const n = Number(flags.runs);
+  const n = flags.runs;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await d.run(x);
   out.push(`| ${d.name} | ${((performance.now() - t0) / n).toFixed(2)} |`);

@@ -10,27 +10,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { ASTRONAUT } from '../test/shared-data.js';
+import { z } from 'zod';
+import { benchFlags, names, seconds, serviceFlags } from './flags.js';
 import { writeReport } from './report.js';
 import { startService } from './service-process.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const { values: flags } = parseArgs({
-  options: {
-    'model-dir': { type: 'string', default: join(REPO, 'models', 'default') },
-    duration: { type: 'string', default: '10' },
-    only: { type: 'string', default: 'overload,memory' },
-    server: { type: 'string', default: '' },
-    out: { type: 'string', default: join(REPO, 'bench', 'results', 'hostile.md') },
-  },
-});
-const duration = Number(flags.duration);
-const only = new Set(flags.only.split(','));
-const serverArgs = flags.server.split(/\s+/).filter(Boolean);
+const flags = benchFlags(
+  z.object({
+    ...serviceFlags(),
+    duration: seconds(10, 'Seconds of load per case.'),
+    only: names(['overload', 'memory'], ['overload', 'memory'], 'The cases to run.'),
+    out: z.string().default(join(REPO, 'bench', 'results', 'hostile.md')).meta({ arg: 'file', description: 'The Markdown report.' }),
+  }),
+  'npx tsx bench/hostile.ts [options]',
+);
+const duration = flags.duration;
+const only = new Set(flags.only);
+const serverArgs = flags.server;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const BOUNDARY = 'hostile-bench-boundary';
@@ -71,7 +72,7 @@ async function load(url: string, body: Buffer, connections: number, seconds: num
 }
 
 async function main(): Promise<void> {
-  const dir = existsSync(join(flags['model-dir'], 'model.onnx')) ? flags['model-dir'] : makeModel().dir;
+  const dir = existsSync(join(flags.modelDir, 'model.onnx')) ? flags.modelDir : makeModel().dir;
   const lines = ['# Hostile-load benchmark', ''];
   lines.push(`- Machine: ${availableParallelism()} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(', ')} (shared); Node ${process.version}`);
   lines.push(`- Model: ${dir}; service flags: ${serverArgs.join(' ') || '(defaults)'}; ${duration} s per case; ${new Date().toISOString()}`, '');

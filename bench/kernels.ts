@@ -2,10 +2,11 @@
 //   npx tsx bench/kernels.ts [--kernels ours|stock] [--backend wasm|cpu] [--threads N] [--reps N]
 // Prints the best of N runs per kernel and its GFLOP/s (2 x multiply-adds / time).
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { selectBackend, type BackendName } from '../trainer/src/backend/select-backend.js';
+import { z } from 'zod';
+import { BACKEND_ORDER, selectBackend } from '../trainer/src/backend/select-backend.js';
 import { isCpuStandIn } from '../trainer/src/backend/wasm-kernels/index.js';
+import { benchFlags } from './flags.js';
 
 interface Row {
   kernel: string;
@@ -31,9 +32,17 @@ function has(kernel: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { kernels: { type: 'string', default: 'ours' }, backend: { type: 'string', default: 'wasm' }, threads: { type: 'string', default: '1' }, reps: { type: 'string', default: '3' } } });
-  const reps = Number(values.reps);
-  await selectBackend(values.backend as BackendName, pino({ level: 'warn' }), { wasmKernels: values.kernels === 'stock' ? 'stock' : 'ours', wasmThreads: Number(values.threads) });
+  const values = benchFlags(
+    z.object({
+      kernels: z.enum(['ours', 'stock']).default('ours').meta({ description: "wasm: our gradient kernels or tfjs's stock ones." }),
+      backend: z.enum(BACKEND_ORDER).default('wasm').meta({ description: 'The TensorFlow.js backend.' }),
+      threads: z.number().int().positive().default(1).meta({ arg: 'n', description: 'wasm: XNNPACK threads (the threaded build when > 1).' }),
+      reps: z.number().int().positive().default(3).meta({ arg: 'n', description: 'Timed runs per kernel (the best is shown).' }),
+    }),
+    'npx tsx bench/kernels.ts [options]',
+  );
+  const reps = values.reps;
+  await selectBackend(values.backend, pino({ level: 'warn' }), { wasmKernels: values.kernels, wasmThreads: values.threads });
   const rows: Row[] = [];
   const add = (kernel: string, shape: string, flops: number | null, f: () => tf.Tensor) => {
     const ms = best(f, reps);

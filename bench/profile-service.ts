@@ -7,25 +7,25 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { z } from 'zod';
 import { profileCosts, readProfile } from './cpu-profile.js';
+import { benchFlags, names, seconds, serviceFlags } from './flags.js';
 import { cpuDelta, threadCpuMs } from './thread-cpu.js';
 import { startService } from './service-process.js';
 import { bulkCropBodies, cropBodies, photoBodies } from './service-inputs.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const { values: flags } = parseArgs({
-  options: {
-    'model-dir': { type: 'string', default: join(REPO, 'models', 'default') },
-    duration: { type: 'string', default: '8' },
-    only: { type: 'string', default: 'crops,crops-bulk-32,photos' },
-    server: { type: 'string', default: '' },
-    top: { type: 'string', default: '12' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const CASES = ['crops', 'crops-bulk-32', 'photos'];
+const flags = benchFlags(
+  z.object({
+    ...serviceFlags(),
+    duration: seconds(8, 'Seconds of load per case.'),
+    only: names(CASES, CASES, 'The cases to run.'),
+    top: z.number().int().positive().default(12).meta({ arg: 'n', description: 'Rows per thread in the cost table.' }),
+    keep: z.boolean().default(false).meta({ description: 'Keep the .cpuprofile files (their directory is printed).' }),
+  }),
+  'npx tsx bench/profile-service.ts [options]',
+);
 type Inputs = { bodies: Buffer[]; contentType?: string; imagesPerRequest?: number };
 const cases: [string, string, () => Promise<Inputs>, number, string[]][] = [
   ['crops', '/predict?detect=never', cropBodies, 32, []],
@@ -33,10 +33,10 @@ const cases: [string, string, () => Promise<Inputs>, number, string[]][] = [
   ['photos', '/predict', photoBodies, 8, []],
 ];
 for (const [kind, path, make, connections, caseArgs] of cases) {
-  if (!flags.only.split(',').includes(kind)) continue;
+  if (!flags.only.includes(kind)) continue;
   const dir = mkdtempSync(join(tmpdir(), 'amft-prof-'));
   const { bodies, contentType = 'image/jpeg', imagesPerRequest = 1 } = await make();
-  const svc = await startService(flags['model-dir'], [...caseArgs, ...flags.server.split(/\s+/).filter(Boolean)], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const svc = await startService(flags.modelDir, [...caseArgs, ...flags.server], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   let next = 0;
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
   const fromUs = nowUs();
@@ -44,7 +44,7 @@ for (const [kind, path, make, connections, caseArgs] of cases) {
   const r = await autocannon({
     url: svc.url + path,
     connections,
-    duration: Number(flags.duration),
+    duration: flags.duration,
     method: 'POST',
     headers: { 'content-type': contentType },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
@@ -66,7 +66,7 @@ for (const [kind, path, make, connections, caseArgs] of cases) {
     const { busyMs, rows } = profileCosts(readProfile(join(dir, f)), window);
     console.log(`\n${f}: ${(busyMs / 1000).toFixed(2)} s busy, ${(busyMs / Math.max(1, images)).toFixed(2)} ms per image`);
     console.log('| where | share of busy |\n| --- | ---: |');
-    for (const row of rows.slice(0, Number(flags.top))) console.log(`| ${row.group} | ${(100 * row.share).toFixed(1)}% |`);
+    for (const row of rows.slice(0, flags.top)) console.log(`| ${row.group} | ${(100 * row.share).toFixed(1)}% |`);
   }
   if (flags.keep) console.log(`\nprofiles kept in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

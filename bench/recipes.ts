@@ -17,11 +17,11 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { LABELS } from '@amft/shared';
 import { z } from 'zod';
 import { CardRecipe } from '../trainer/src/export/model-card.js';
 import type { BudgetResult } from '../trainer/src/train/cpu-budget.js';
+import { benchFlags, names } from './flags.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -237,23 +237,25 @@ async function writeResults(o: RecipeOptions, rows: Row[]): Promise<void> {
 }
 
 const Flags = z.object({
-  budgetMin: z.coerce.number().positive().default(20),
-  train: z.string().default('../shared/data/fer2013/train'),
-  val: z.string().default('../shared/data/fer2013/val'),
-  maxSamples: z.coerce.number().int().positive().optional(),
-  valMaxSamples: z.coerce.number().int().positive().optional(),
-  results: z.string().default('bench/results/recipes'),
-  only: z.string().optional().transform((v) => v?.split(',')),
-  force: z.boolean().default(false),
-  list: z.boolean().default(false),
-  card: z.string().optional(),
-  report: z.boolean().default(false),
+  budgetMin: z.number().positive().default(20).meta({ arg: 'min', description: 'CPU minutes per candidate (process CPU time, all threads).' }),
+  train: z.string().default('../shared/data/fer2013/train').meta({ arg: 'dir', description: 'Training data.' }),
+  val: z.string().default('../shared/data/fer2013/val').meta({ arg: 'dir', description: 'Validation data the candidates are scored on.' }),
+  maxSamples: z.number().int().positive().optional().meta({ arg: 'n', description: 'Use at most n training images.', defaultText: 'all' }),
+  valMaxSamples: z.number().int().positive().optional().meta({ arg: 'n', description: 'Score on at most n validation images.', defaultText: 'all' }),
+  results: z.string().default('bench/results/recipes').meta({ arg: 'stem', description: 'Results: <stem>.md, <stem>.json; runs under <stem>-runs/.' }),
+  only: names(
+    CANDIDATES.map((c) => c.name),
+    CANDIDATES.map((c) => c.name),
+    'The candidates to run.',
+  ),
+  force: z.boolean().default(false).meta({ description: 'Run candidates whose rows are already saved again.' }),
+  list: z.boolean().default(false).meta({ description: 'Print every candidate and its command; run nothing.' }),
+  card: z.string().optional().meta({ arg: 'file', description: 'Write the rows as the recipe table of this `amft export --card` file (its other fields are kept).' }),
+  report: z.boolean().default(false).meta({ description: 'Write the table (and --card) from the saved rows; run nothing.' }),
 });
 
 async function main(): Promise<void> {
-  const options = { 'budget-min': { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, 'max-samples': { type: 'string' }, 'val-max-samples': { type: 'string' }, results: { type: 'string' }, only: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, card: { type: 'string' }, report: { type: 'boolean' } } as const;
-  const { values } = parseArgs({ options, strict: true });
-  const f = Flags.parse(Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])));
+  const f = benchFlags(Flags, 'npm run bench:recipes -- [options]');
   if (f.list) {
     for (const c of CANDIDATES) process.stdout.write(`${c.name}: ${commandLine(f, candidateArgs(c, f))}\n`);
     return;

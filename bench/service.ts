@@ -20,11 +20,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import { makeModel } from '../services/test/fixtures/make-model.js';
 import { parseProm, promValue } from '../services/test/fixtures/prometheus.js';
+import { z } from 'zod';
+import { benchFlags, names, seconds, serviceFlags } from './flags.js';
 import { writeReport } from './report.js';
 import { serviceJson, summaryLines, writeServiceJson, type LoadFigure, type ModelFigure } from './service-summary.js';
 import { modelOnly } from './service-model.js';
@@ -43,24 +44,30 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 /** prom-client samples the event loop every 10 ms; its delay figures include that interval. */
 const EL_INTERVAL_MS = 10;
 
-const { values: flags } = parseArgs({
-  options: {
-    'model-dir': { type: 'string', default: join(REPO, 'models', 'default') },
-    duration: { type: 'string', default: '10' },
-    'model-duration': { type: 'string', default: '5' },
-    clients: { type: 'string', default: '1,8,32' },
-    only: { type: 'string', default: 'model,crops,crops-bulk-32,photos,photos-near,ten-faces,ten-faces-near,group-4k' },
-    threads: { type: 'string' },
-    server: { type: 'string', default: '--max-files 32' },
-    out: { type: 'string', default: join(REPO, 'bench', 'results', 'service.md') },
-  },
-});
-const duration = Number(flags.duration);
-const modelDuration = Number(flags['model-duration']);
-const clients = flags.clients.split(',').map(Number);
-const only = new Set(flags.only.split(','));
-const threadsArgs = flags.threads !== undefined ? ['--threads', flags.threads] : [];
-const serverArgs = [...threadsArgs, ...flags.server.split(/\s+/).filter(Boolean)];
+const CASES = ['model', 'crops', 'crops-bulk-32', 'photos', 'photos-near', 'ten-faces', 'ten-faces-near', 'group-4k'];
+const flags = benchFlags(
+  z.object({
+    ...serviceFlags('--max-files 32'),
+    duration: seconds(10, 'Seconds of load per case and client count.'),
+    modelDuration: seconds(5, 'Seconds per batch size of the model-only case.'),
+    clients: z
+      .string()
+      .default('1,8,32')
+      .transform((v) => v.split(',').map(Number))
+      .pipe(z.array(z.number().int().positive()).min(1))
+      .meta({ arg: 'a,b', description: 'Concurrent clients of the crops case (the other cases fix theirs).' }),
+    only: names(CASES, CASES, 'The cases to run.'),
+    threads: z.number().int().positive().optional().meta({ arg: 'n', description: "The service's --threads and the model-only case's onnxruntime threads.", defaultText: "the service's default" }),
+    out: z.string().default(join(REPO, 'bench', 'results', 'service.md')).meta({ arg: 'file', description: 'The Markdown report (service.json is written beside it).' }),
+  }),
+  "npm run bench -- [options]",
+);
+const duration = flags.duration;
+const modelDuration = flags.modelDuration;
+const clients = flags.clients;
+const only = new Set(flags.only);
+const threadsArgs = flags.threads !== undefined ? ['--threads', String(flags.threads)] : [];
+const serverArgs = [...threadsArgs, ...flags.server];
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -75,7 +82,7 @@ function machine(): string {
 }
 
 function resolveModel(): { dir: string; note: string } {
-  const dir = flags['model-dir'];
+  const dir = flags.modelDir;
   if (existsSync(join(dir, 'model.onnx')) && existsSync(join(dir, 'metadata.json'))) return { dir, note: '' };
   const fixture = makeModel().dir;
   const note = `${dir} has no model.onnx + metadata.json: using a fixture model (services/test/fixtures/make-model.ts, a tiny 2-conv net), so the figures say little about a real model`;
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
   let modelBatch32: ModelFigure | undefined;
   let modelFigures: ModelFigure[] = [];
   if (only.has('model')) {
-    const { figures, threads } = await modelOnly(dir, [1, 32], { threads: flags.threads !== undefined ? Number(flags.threads) : 0, seconds: modelDuration });
+    const { figures, threads } = await modelOnly(dir, [1, 32], { threads: flags.threads ?? 0, seconds: modelDuration });
     modelFigures = figures;
     modelBatch32 = figures.find((f) => f.batch === 32);
     lines.push(`## Model only (onnxruntime-node, CPU, intra-op threads ${threads || "onnxruntime's choice"}, ${modelDuration} s per batch size)`, '');

@@ -10,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { flagHelp, parseFlags } from '@amft/shared/flags';
 import { BACKEND_ORDER } from '../trainer/src/backend/backend-names.js';
 import { DataParallelTrainer } from '../trainer/src/backend/data-parallel.js';
 import { createOptimizer } from '../trainer/src/train/create-optimizer.js';
@@ -20,6 +19,7 @@ import { TrainConfig } from '../trainer/src/train/train-config.js';
 import { selectBackend } from '../trainer/src/backend/select-backend.js';
 import { buildModel, resolveModelConfig } from '../trainer/src/model/index.js';
 import { Variant } from '@amft/shared';
+import { benchFlags } from './flags.js';
 import { DEFAULT_NETS, NETS, type ModelFactory, type NetSpec } from './train-nets.js';
 
 
@@ -159,11 +159,7 @@ const BenchFlags = z.object({
 });
 
 async function main(): Promise<void> {
-  const { values, help } = parseFlags(process.argv.slice(2), BenchFlags);
-  if (help) {
-    console.log(['usage: npx tsx bench/train.ts [options]', '', ...flagHelp(BenchFlags.shape)].join('\n'));
-    return;
-  }
+  const values = benchFlags(BenchFlags, 'npx tsx bench/train.ts [options]');
   const { steps, batch, kernels, threads } = values;
   const workers = values.workers ?? 1;
   const log = pino({ name: 'bench', level: 'warn' });

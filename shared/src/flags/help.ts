@@ -24,7 +24,7 @@ export function wrapWords(words: readonly string[], indent: string, width = 100)
 /** A flag's description, then `One of: ...`, `Required.` / `Default: ...`, `Repeatable.`. */
 export function flagText(f: FlagInfo): string {
   const d = f.default;
-  const shown = d === undefined || (Array.isArray(d) && d.length === 0) ? f.defaultText : String(d);
+  const shown = d === undefined || d === '' || (Array.isArray(d) && d.length === 0) ? f.defaultText : String(d);
   return [
     f.description,
     f.choices ? `One of: ${f.choices.join(', ')}.` : '',
