@@ -22,6 +22,19 @@ t.test('the committed default model is a lite export under 20 MB with its model 
   t.match(card, /Accuracy \*\*\d+\.\d+%\*\*/);
 });
 
+t.test("the README's default-model figures are the model card's and the metadata's", { skip: HAVE_MODEL ? false : 'models/default is absent' }, async (t) => {
+  const metadata = ModelMetadata.parse(JSON.parse(readFileSync(join(MODEL_DIR, 'metadata.json'), 'utf8')));
+  const [val] = metadata.metrics;
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const card = readFileSync(join(MODEL_DIR, 'MODEL_CARD.md'), 'utf8');
+  t.ok(card.includes(`Accuracy **${pct(val.accuracy)}**, macro-F1 **${pct(val.macroF1!)}**`), `the card states ${pct(val.accuracy)}`);
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Default model'), readme.indexOf('\n## ', readme.indexOf('\n## Default model') + 1));
+  t.ok(section.length > 0, 'the README has a "Default model" section');
+  t.ok(section.includes(`**${pct(val.accuracy)}** accuracy, macro-F1 ${pct(val.macroF1!)}`), `the README states ${pct(val.accuracy)} and macro-F1 ${pct(val.macroF1!)}`);
+  if (metadata.calibration) t.ok(section.includes(metadata.calibration.temperature.toFixed(3)), 'and the temperature');
+});
+
 t.test('the default model behind the real server', { skip: !HAVE_MODEL ? 'models/default is absent' : !HAVE_SHARED_DATA ? SHARED_DATA_ABSENT : false }, async (t) => {
   const server = await startTestServer({ modelDir: MODEL_DIR });
   t.teardown(() => server.close());
