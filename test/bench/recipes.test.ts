@@ -56,7 +56,8 @@ t.test('recipe candidates at equal CPU time: a table and the exact command of ea
   await writeCard(card, o, json.rows);
   const written = CardRecipe.parse(JSON.parse(await readFile(card, 'utf8')));
   t.same([written.command, written.epochs, written.cpuHours], ['node trainer/dist/cli.js train --epochs 40', 40, 11.5]);
-  t.same(written.recipe.map((r) => [r.candidate, r.chosen, r.valAccuracy, r.valMacroF1]), json.rows.map((r) => [r.candidate, r.candidate === 'baseline', r.valAccuracy, r.macroF1]));
+  t.same(written.recipe.slice(0, json.rows.length).map((r) => [r.candidate, r.chosen, r.valAccuracy, r.valMacroF1]), json.rows.map((r) => [r.candidate, r.candidate === 'baseline', r.valAccuracy, r.macroF1]));
+  t.match(written.recipe.at(-1), { candidate: 'progressive-resizing', notes: /^not run: / }, 'a candidate not run says why');
   t.equal(written.recipe[1].settings, '+ mixup alpha 0.2');
   t.match(written.recipe[0].notes, /^neutral R \d+\.\d P \d+\.\d; angry R/);
   t.match(written.recipeNote, /npm run bench:recipes -- --budget-min 0\.05/);
