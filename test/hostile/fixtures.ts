@@ -3,7 +3,7 @@
  * raw HTTP over a socket with a bounded wait, the server's RSS from /proc, its metrics, and
  * images that are cheap to send and dear to decode.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
 import sharp from 'sharp';
@@ -88,6 +88,20 @@ export function rawRequest(port: number, head: string, body: Iterable<Uint8Array
       }
     });
   });
+}
+
+/**
+ * How far a client's writes can run ahead of what the server has read on one localhost TCP
+ * connection: the largest send plus the largest receive buffer the kernel may grow to
+ * (tcp_wmem and tcp_rmem maxima; 16 MiB where /proc does not say).
+ */
+export function socketBufferBytes(): number {
+  const max = (name: string) => {
+    const path = `/proc/sys/net/ipv4/${name}`;
+    const v = existsSync(path) ? Number(readFileSync(path, 'utf8').trim().split(/\s+/)[2]) : Number.NaN;
+    return Number.isFinite(v) ? v : 8 * 1024 * 1024;
+  };
+  return max('tcp_wmem') + max('tcp_rmem');
 }
 
 /** A multipart body as chunks, from parts (each with its own header lines) and a boundary. */
