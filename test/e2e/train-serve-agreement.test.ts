@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { quietTensorflow } from '../../trainer/src/tfjs-quiet.js';
 import sharp from 'sharp';
 import { pino } from 'pino';
 import { LABELS, normalizePixels } from '@amft/shared';
@@ -26,12 +25,12 @@ import { saveUntrainedCheckpoint } from '../../trainer/test/train/checkpoint-fix
 import { randomizeWeights, softmaxRows, maxAbsDiff } from '../../trainer/test/export/helpers.js';
 import { ferCrops, startTestServer } from '../../services/test/fixtures/helpers.js';
 import { ASTRONAUT, HAVE_SHARED_DATA } from '../shared-data.js';
+import { cpuBackend } from '../../trainer/test/cpu-backend.js';
 
 /** The exporter's parity tolerance on probabilities (trainer/test/export: max |Δlogits| 1e-4). */
 const ENGINE_TOLERANCE = 1e-4;
 
-quietTensorflow(); // no "install the node backend" banner in the test output
-await tf.setBackend('cpu');
+await cpuBackend();
 const cfg = resolveModelConfig('lite', { lstm: false });
 const spec = cfg.preprocessing;
 const dir = mkdtempSync(join(tmpdir(), 'amft-agree-'));

@@ -9,20 +9,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { quietTensorflow } from '../../trainer/src/tfjs-quiet.js';
 import sharp from 'sharp';
 import { LABELS, expectedCalibrationError, normalizePixels, softmax } from '@amft/shared';
 import { exportCheckpoint } from '../../trainer/src/export/index.js';
 import { buildModel, resolveModelConfig } from '../../trainer/src/model/index.js';
 import { randomizeWeights } from '../../trainer/test/export/helpers.js';
 import { startTestServer } from '../../services/test/fixtures/helpers.js';
+import { cpuBackend } from '../../trainer/test/cpu-backend.js';
 
 /** Max |Δ| between the served probabilities and the TensorFlow.js reference. */
 const PROBABILITY_TOLERANCE = 1e-4;
 const TEMPERATURE = 1.7;
 
-quietTensorflow(); // no "install the node backend" banner in the test output
-await tf.setBackend('cpu');
+await cpuBackend();
 const dir = await mkdtemp(join(tmpdir(), 'amft-tta-e2e-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 

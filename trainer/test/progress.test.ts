@@ -2,7 +2,6 @@
 // the loops that feed it (dataset decoding, evaluation) through `amft eval`.
 import t from 'tap';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import { progress, withProgress } from '../src/progress.js';
 import { decodeImages } from '../src/data/decode-images.js';
@@ -10,8 +9,9 @@ import { runEval } from '../src/cli/eval.js';
 import { runTrain } from '../src/cli/train.js';
 import { tempDir, writeBrightDarkFolder } from './data/fixtures.js';
 import { tinyFactory } from './train/tiny-model.js';
+import { cpuBackend } from './cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 function sink(isTTY: boolean) {
   const writes: string[] = [];

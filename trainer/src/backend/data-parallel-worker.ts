@@ -12,6 +12,7 @@ import { imageLogits } from '../train/forward.js';
 import { perSampleCrossEntropy } from '../train/loss.js';
 import { isRef, type FactoryRef, type FromWorker, type InitData, type LossSpec, type OptimizerSpec, type ReadyInfo, type ToWorker, type WeightValue } from './data-parallel-protocol.js';
 import { selectBackend } from './select-backend.js';
+import { quietTensorflow } from '../tfjs-quiet.js';
 
 async function importExport<T>(ref: FactoryRef): Promise<T> {
   const mod = (await import(ref.module)) as Record<string, unknown>;
@@ -45,6 +46,7 @@ async function makeLoss(spec: LossSpec): Promise<PerExampleLoss> {
 const weightValues = (ts: tf.Tensor[]): WeightValue[] => ts.map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }));
 
 async function open(init: InitData): Promise<ServedThread<ReadyInfo, ToWorker, FromWorker>> {
+  quietTensorflow(); // a worker has its own TensorFlow.js: no banner from it either
   await selectBackend(init.backend, pino({ level: 'silent' }), { wasmKernels: init.wasmKernels });
   const model = (await importExport<(config: unknown) => tf.LayersModel>(init.model))(init.model.config);
   const optimizer = await makeOptimizer(init.optimizer, model);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { DataParallelTrainer, type Batch, type DataParallelOptions } from '../../src/backend/data-parallel.js';
 import { buildTinyNet, type TinyNetConfig } from './fixtures/tiny-net.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/tiny-net.ts', import.meta.url));
 
@@ -56,7 +57,7 @@ t.test('integer labels, sample weights, label smoothing, custom optimizer factor
   const one = await train(1, config, opts, batch, 2);
   const two = await train(2, config, opts, batch, 2);
   // reference loss of the first step, computed directly
-  tf.setBackend('cpu');
+  cpuBackend();
   const model = buildTinyNet(config);
   const ref = tf.tidy(() => {
     const logits = model.apply(tf.tensor(x, [B, 8, 8, 1]), { training: true }) as tf.Tensor;
@@ -80,7 +81,7 @@ t.test('batch-norm replicas stay in sync; weights, optimizer state and lr round-
     await trainer.step({ x: x.subarray(0, 5 * 64), xShape: [5, 8, 8, 1], y: oneHot.subarray(0, 15), yShape: [5, 3] });
     await trainer.step({ x: x.subarray(0, 64), xShape: [1, 8, 8, 1], y: oneHot.subarray(0, 3), yShape: [1, 3] });
     t.equal(await trainer.maxReplicaDivergence(), 0, 'replicas identical, moving statistics included');
-    tf.setBackend('cpu');
+    cpuBackend();
     const local = buildTinyNet(config);
     await trainer.loadInto(local);
     const remote = await trainer.getWeights();

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import { availableBackends, registerWasmGradientKernels, selectBackend } from '../../src/backend/select-backend.js';
 import { wasmKernels } from '../../src/backend/wasm-kernels/index.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 /** max |wasm - cpu| / max |cpu|: float32 summation-order noise is ~1e-6. */
 const REL_TOL = 1e-4;
@@ -42,7 +43,7 @@ function compare(t: Test, name: string, f: () => tf.Tensor, tol = REL_TOL): void
 }
 
 const randn = (shape: number[]) => {
-  tf.setBackend('cpu');
+  cpuBackend();
   return tf.randomNormal(shape, 0, 1, 'float32', randInt(1, 1e6));
 };
 
@@ -192,7 +193,7 @@ t.test('pooling gradients and UnsortedSegmentSum match cpu', async (t) => {
     compare(t, `AvgPoolGrad ${shape} k${f} s${s} ${pad}`, () => tf.grad((z: tf.Tensor) => tf.avgPool(z as tf.Tensor4D, f, s, pad))(x));
     tf.dispose(x);
   }
-  tf.setBackend('cpu');
+  cpuBackend();
   const ties = tf.round(tf.randomUniform([2, 6, 6, 3], 0, 2, 'float32', 7)) as tf.Tensor4D;
   compare(t, 'MaxPoolGrad with ties (first maximum wins)', () => tf.grad((z: tf.Tensor) => tf.maxPool(z as tf.Tensor4D, 3, 2, 'same'))(ties));
   const emb = randn([10, 6]);

@@ -10,6 +10,7 @@ import { largestBatch, trainingBytes, WASM_HEAP_BYTES } from '../../src/backend/
 import { runTrain } from '../../src/cli/train.js';
 import { buildModel, resolveModelConfig } from '../../src/model/index.js';
 import { tempDir, writeBrightDarkFolder } from '../data/fixtures.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 const log = pino({ level: 'silent' });
 
@@ -21,11 +22,11 @@ t.test('an allocation past the wasm heap limit throws a clear error', async (t) 
   const ok = tf.ones([4]);
   t.same(Array.from(ok.dataSync()), [1, 1, 1, 1], 'the backend still works afterwards');
   ok.dispose();
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 t.test('the estimate: lite trains at any usual batch in one heap', async (t) => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
   const lite = buildModel(resolveModelConfig('lite'));
   t.ok(trainingBytes(lite, 64) < 2 ** 30, `lite, batch 64: ${(trainingBytes(lite, 64) / 2 ** 20).toFixed(0)} MiB (measured 913)`);
   t.ok(largestBatch(lite) >= 256, `lite: up to ${largestBatch(lite)} per heap`);

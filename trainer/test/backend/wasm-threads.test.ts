@@ -3,6 +3,7 @@ import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import { selectBackend } from '../../src/backend/select-backend.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 t.test('selectBackend loads the threaded wasm build with 2 XNNPACK threads', async (t) => {
   const sel = await selectBackend('wasm', pino({ level: 'silent' }), { wasmThreads: 2 });
@@ -13,7 +14,7 @@ t.test('selectBackend loads the threaded wasm build with 2 XNNPACK threads', asy
   const dy = tf.randomNormal([2, 5, 5, 5], 0, 1, 'float32', 3) as tf.Tensor4D;
   const run = () => [tf.conv2d(x, f, 2, 'same'), tf.conv2dTranspose(dy, f, x.shape, 2, 'same'), tf.matMul(tf.reshape(x, [18, 27]), tf.reshape(x, [27, 18]))].map((y) => Array.from(y.dataSync()));
   const threaded = tf.tidy(run);
-  tf.setBackend('cpu');
+  cpuBackend();
   const reference = tf.tidy(run);
   reference.forEach((want, i) => {
     const scale = Math.max(...want.map(Math.abs));

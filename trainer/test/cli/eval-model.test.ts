@@ -9,7 +9,6 @@
 import t from 'tap';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '@amft/shared';
 import { ZodError } from 'zod';
 import { cliDeps } from '../train/cli-deps.js';
@@ -22,6 +21,7 @@ import { evaluateOnnx, readExportedModel } from '../../src/evaluate/evaluate-onn
 import { loadTrainerCheckpoint } from '../../src/export/checkpoint-loader.js';
 import { FER2013, HAVE_SHARED_DATA, SHARED_DATA_ABSENT } from '../../../test/shared-data.js';
 import { tempDir } from '../data/fixtures.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 /**
  * Max |Δp| per class between softmax of the TensorFlow.js logits (cpu backend) and the ONNX
@@ -95,7 +95,7 @@ t.test('amft eval --model: the exported graph, with and without flip TTA', { ski
     const model = await readExportedModel(plain.out);
     const data = await loadDataset({ path: val, maxSamples: Number(VAL_SAMPLES), onBadRow: 'fail' }, { spec: model.metadata.preprocessing });
     const graph = await evaluateOnnx(model, data.dataset);
-    await tf.setBackend('cpu');
+    await cpuBackend();
     const loaded = await loadTrainerCheckpoint(ckpt);
     try {
       const ref = await evaluateModel(loaded.model, data.dataset, loaded.config.preprocessing);

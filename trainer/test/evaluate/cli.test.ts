@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import t from 'tap';
 import { ZodError } from 'zod';
@@ -9,8 +8,9 @@ import { runEval } from '../../src/cli/eval.js';
 import { runTrain } from '../../src/cli/train.js';
 import { tempDir, writeBrightDarkFolder } from '../data/fixtures.js';
 import { tinyFactory } from '../train/tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 function deps() {
   const lines: string[] = [];

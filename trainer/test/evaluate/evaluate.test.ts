@@ -8,8 +8,9 @@ import { cellColor } from '../../src/evaluate/confusion-png.js';
 import { evaluateModel } from '../../src/evaluate/evaluate-model.js';
 import { writeReport } from '../../src/evaluate/write-report.js';
 import { tempDir } from '../data/fixtures.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 // 1x7 "images": the model's logits are the normalized pixels, so the prediction is the brightest pixel.
 const SPEC: PreprocessingSpec = { height: 1, width: 7, channels: 1, mean: [0.5], std: [0.5], faceMargin: 0.25 };

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { ZodError } from 'zod';
 import { ModelMetadata } from '@amft/shared';
 import { buildModel } from '../../src/model/index.js';
@@ -15,12 +15,13 @@ import { decodeModel, metadataFromProps, type CheckpointLoader } from '../../src
 import { randomInput, smallConfig } from '../model/helpers.js';
 import { saveUntrainedCheckpoint } from '../train/checkpoint-fixture.js';
 import { maxAbsDiff, openSession, randomizeWeights, runSession, structureProblems } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 const cfg = smallConfig('lite', false);
 let dir = '';
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
   dir = await mkdtemp(join(tmpdir(), 'amft-export-'));
 });
 t.teardown(() => rm(dir, { recursive: true, force: true }));

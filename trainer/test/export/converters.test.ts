@@ -12,11 +12,12 @@ import { out, singleInput } from '../../src/export/converters/common.js';
 import { GraphBuilder, float, floatValues } from '../../src/export/graph-builder.js';
 import { foldBatchNormIntoConv, removeDeadNodes, removeUnusedInitializers } from '../../src/export/optimize-graph.js';
 import { maxAbsDiff, openSession, randomizeWeights, runSession, structureProblems } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 const TOL = 1e-4;
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 /** A config whose input is [8, 8, channels]; everything else is irrelevant to these models. */

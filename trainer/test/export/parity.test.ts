@@ -16,6 +16,7 @@ import { buildModel, IO_NAMES } from '../../src/model/index.js';
 import { PROBABILITIES, decodeModel, exportToOnnx, metadataFromProps } from '../../src/export/index.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
 import { argmaxRows, maxAbsDiff, openSession, randomizeWeights, runSession, softmaxRows, structureProblems } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 /** Max abs difference allowed between TensorFlow.js and onnxruntime logits (and probabilities). */
 const LOGIT_TOLERANCE = 1e-4;
@@ -33,7 +34,7 @@ t.before(async () => {
       // fall through to cpu
     }
   }
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 interface Case {

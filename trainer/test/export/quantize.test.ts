@@ -3,17 +3,17 @@
  * quantized lite models against the float32 export on the same inputs.
  */
 import t from 'tap';
-import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/model/index.js';
 import { exportToOnnx, quantizeWeights, toHalfBits } from '../../src/export/index.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
 import { argmaxRows, maxAbsDiff, openSession, randomizeWeights, runSession, structureProblems } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 /** Max |logits(quantized) - logits(float32)| allowed, per mode (lite, random weights). */
 const TOLERANCE = { fp16: 5e-3, int8: 5e-2 } as const;
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 t.test('float16 bits: rounding to nearest even, subnormals, overflow, specials', async (t) => {

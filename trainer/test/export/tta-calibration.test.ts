@@ -18,6 +18,7 @@ import { exportWithFlags, parseExportFlags } from '../../src/cli/export.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
 import { tempDir, writeImage } from '../data/fixtures.js';
 import { Rng, maxAbsDiff, openSession, randomizeWeights, runSession, softmaxRows, structureProblems } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 /** Max |Δ| between the flip graph's logits in onnxruntime and the mean of the two TensorFlow.js predictions. */
 const TTA_LOGIT_TOLERANCE = 1e-4;
@@ -25,7 +26,7 @@ const TTA_LOGIT_TOLERANCE = 1e-4;
 const PROBABILITY_TOLERANCE = 1e-6;
 const K = LABELS.length;
 
-t.before(() => tf.setBackend('cpu'));
+t.before(() => cpuBackend());
 
 /** tfjs reference: mean of the logits of x and of x mirrored on W. */
 function tfjsFlipMean(model: tf.LayersModel, x: tf.Tensor, lstm: boolean): { logits: Float32Array; frameLogits?: Float32Array } {

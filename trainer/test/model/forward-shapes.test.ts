@@ -3,9 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { VARIANTS } from '@amft/shared';
 import { buildModel } from '../../src/model/index.js';
 import { randomInput, smallConfig } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 for (const variant of VARIANTS) {

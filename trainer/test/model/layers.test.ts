@@ -2,11 +2,12 @@ import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
 import { layers } from '../../src/model/index.js';
 import { maxAbsDiff } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 const TOL = 1e-5;
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 /** Builds a layer on a concrete input, returns its output and weights. */

@@ -2,9 +2,10 @@ import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/model/index.js';
 import { maxAbsDiff, randomInput, smallConfig } from './helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
 t.before(async () => {
-  await tf.setBackend('cpu');
+  await cpuBackend();
 });
 
 async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {

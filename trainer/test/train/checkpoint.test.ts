@@ -10,8 +10,9 @@ import { modelParams } from '../../src/train/param-optimizer.js';
 import { TrainConfig } from '../../src/train/train-config.js';
 import { tempDir } from '../data/fixtures.js';
 import { TINY_SPEC, tinyModel, weightsOf } from './tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 const input = () => tf.randomUniform([2, 16, 16, 1], -1, 1, 'float32', 5);
 

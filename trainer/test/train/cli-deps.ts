@@ -6,6 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import { selectBackend } from '../../src/backend/select-backend.js';
+import { quietTensorflow } from '../../src/tfjs-quiet.js';
+
+quietTensorflow(); // as the CLI does: no "install the node backend" banner
 
 export const TRAINING_BACKEND = await selectBackend('wasm', pino({ level: 'silent' })).then(
   (b) => b.name,

@@ -5,15 +5,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { curvesSvg, niceTicks, writeCurvesPng } from '../../src/train/curves-png.js';
 import type { EpochMetrics } from '../../src/train/checkpoint.js';
 import { runExport } from '../../src/cli/export.js';
 import { buildModel } from '../../src/model/index.js';
 import { smallConfig } from '../model/helpers.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 function history(n: number): EpochMetrics[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -10,8 +10,9 @@ import { TrainConfig, type TrainConfigInput } from '../../src/train/train-config
 import { trainModel, type TrainRun } from '../../src/train/train-loop.js';
 import { tempDir } from '../data/fixtures.js';
 import { brightDark, TINY_SPEC, tinyModel, weightsOf } from './tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 const train = brightDark(64, 1);
 const val = brightDark(16, 2);

@@ -8,8 +8,9 @@ import { SgdMomentum } from '../../src/train/sgd-momentum.js';
 import { trainStep } from '../../src/train/train-step.js';
 import { evaluateModel } from '../../src/evaluate/evaluate-model.js';
 import { brightDark, TINY_SPEC, tinyModel } from './tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => Array.from(a).every((v, i) => Math.abs(v - b[i]) <= tol);
 

@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import t from 'tap';
 import { ZodError } from 'zod';
@@ -10,8 +9,9 @@ import { runTrain } from '../../src/cli/train.js';
 import { DataParallelFlag, planDataParallel } from '../../src/train/parallel-plan.js';
 import { tempDir, writeBrightDarkFolder } from '../data/fixtures.js';
 import { tinyFactory } from './tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 t.test('auto uses every core on wasm/cpu, the main thread elsewhere; N is checked', async (t) => {
   const o = { backend: 'wasm', batchSize: 64, canBuildInWorkers: true, cores: 2 };

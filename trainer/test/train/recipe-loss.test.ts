@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import t from 'tap';
 import { crossEntropy, logitAdjustment, perSampleCrossEntropy } from '../../src/train/loss.js';
 import { learningRateAtProgress } from '../../src/train/lr-schedule.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 const lse = (v: number[]) => Math.log(v.reduce((a, x) => a + Math.exp(x), 0));
 const close = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) < tol;

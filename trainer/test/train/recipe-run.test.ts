@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import t from 'tap';
 import { runTrain } from '../../src/cli/train.js';
@@ -17,8 +17,9 @@ import { trainModel, type TrainRun } from '../../src/train/train-loop.js';
 import type { BudgetResult } from '../../src/train/cpu-budget.js';
 import { tempDir } from '../data/fixtures.js';
 import { brightDark, TINY_SPEC, tinyModel, weightsOf } from './tiny-model.js';
+import { cpuBackend } from '../cpu-backend.js';
 
-await tf.setBackend('cpu');
+await cpuBackend();
 
 const train = brightDark(64, 1);
 const val = brightDark(16, 2);
