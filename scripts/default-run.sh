@@ -8,8 +8,9 @@
 #   scripts/default-run.sh snapshot   copy the run's last/best checkpoints and metrics into
 #                                     training/default (the one tracked copy, replaced in place)
 #   scripts/default-run.sh status     the last progress line and the epochs finished
-#   scripts/default-run.sh export     export the best checkpoint into models/default: flip TTA if it
-#                                     gains >= 0.5 points on val, a temperature fitted on val, the
+#   scripts/default-run.sh export     export the best checkpoint (or CHECKPOINT=<dir>, e.g. the one
+#                                     scripts/pick-checkpoint.ts picks) into models/default: flip TTA if
+#                                     it gains >= 0.5 points on val, a temperature fitted on val, the
 #                                     model card with the run's cost, the recipe table
 #                                     (bench/results/recipes.json) and `amft eval --model` of the export
 #
@@ -77,6 +78,12 @@ case "${1:-}" in
     ;;
   export)
     CK="$RUN/checkpoints/best"
+    if [ -n "${CHECKPOINT:-}" ]; then
+      # beside the run's own checkpoints, so that the export finds the run's curves
+      [ -f "$CHECKPOINT/state.json" ] || { echo "no checkpoint in $CHECKPOINT"; exit 1; }
+      CK="$RUN/checkpoints/selected"
+      [ "$(realpath "$CHECKPOINT")" = "$(realpath -m "$CK")" ] || { rm -rf "$CK" && cp -r "$CHECKPOINT" "$CK"; }
+    fi
     [ -f "$CK/state.json" ] || { echo "no best checkpoint in $RUN (run start first)"; exit 1; }
     VAL=../shared/data/fer2013/val
     W=$(mktemp -d)
@@ -89,7 +96,7 @@ case "${1:-}" in
       const wall = epochs.reduce((t, r) => t + r.seconds, 0) / 3600;
       const cpu = require("os").cpus()[0].model.replace(/\s+/g, " ").trim();
       console.log(JSON.stringify({ command: process.env.CMD, epochs: epochs.length, cpuHours: 2 * wall,
-        machine: `${wall.toFixed(1)} h wall on a shared 2-core machine (sessions differ: Intel Xeon or AMD EPYC; the last was ${cpu}), data-parallel on 2 workers, the wasm backend; CPU hours = 2 x wall, an upper bound; the exported weights are the best epoch on val, ${s.epoch}` }));
+        machine: `${wall.toFixed(1)} h wall on a shared 2-core machine (sessions differ: Intel Xeon or AMD EPYC; the last was ${cpu}), data-parallel on 2 workers, the wasm backend; CPU hours = 2 x wall, an upper bound; the exported weights are those of epoch ${s.epoch}, chosen on val` }));
     ' "$CK" "$RUN/metrics.jsonl" >"$W/card.json"
     [ -f bench/results/recipes.json ] && npx tsx bench/recipes.ts --report --card "$W/card.json" >/dev/null
     TUNE=(--tta auto --calibrate --val-data "$VAL" --card "$W/card.json")
@@ -104,5 +111,5 @@ case "${1:-}" in
     [ -f "$RUN/metrics.jsonl" ] && grep '"valAccuracy"' "$RUN/metrics.jsonl" | tail -n 3 || true
     ;;
   *)
-    sed -n '2,18p' "$0"; exit 2 ;;
+    sed -n '2,19p' "$0"; exit 2 ;;
 esac
