@@ -91,15 +91,14 @@ case "${1:-}" in
     CMD="$("$0" command)" node -e '
       const fs = require("fs");
       const s = JSON.parse(fs.readFileSync(process.argv[1] + "/state.json", "utf8"));
-      const epochs = fs.readFileSync(process.argv[2], "utf8").split("
-").filter(Boolean).map(JSON.parse).filter((r) => r.type === "epoch");
+      const epochs = fs.readFileSync(process.argv[2], "utf8").split(/\n/).filter(Boolean).map(JSON.parse).filter((r) => r.type === "epoch");
       const wall = epochs.reduce((t, r) => t + r.seconds, 0) / 3600;
       const cpu = require("os").cpus()[0].model.replace(/\s+/g, " ").trim();
       console.log(JSON.stringify({ command: process.env.CMD, epochs: epochs.length, cpuHours: 2 * wall,
         machine: `${wall.toFixed(1)} h wall on a shared 2-core machine (sessions differ: Intel Xeon or AMD EPYC; the last was ${cpu}), data-parallel on 2 workers, the wasm backend; CPU hours = 2 x wall, an upper bound; the exported weights are those of epoch ${s.epoch}, chosen on val` }));
     ' "$CK" "$RUN/metrics.jsonl" >"$W/card.json"
     [ -f bench/results/recipes.json ] && npx tsx bench/recipes.ts --report --card "$W/card.json" >/dev/null
-    TUNE=(--tta auto --calibrate --val-data "$VAL" --card "$W/card.json")
+    TUNE=(--name amft-lite-fer2013 --tta auto --calibrate --val-data "$VAL" --card "$W/card.json")
     node trainer/dist/cli.js export --checkpoint "$CK" --out "$W/first" "${TUNE[@]}"
     node trainer/dist/cli.js eval --model "$W/first" --data "$VAL" --out "$W/eval"
     node trainer/dist/cli.js export --checkpoint "$CK" --out "$W/model" "${TUNE[@]}" --eval-report "$W/eval/report.json"
