@@ -8,8 +8,11 @@
 #   scripts/default-run.sh snapshot   copy the run's last/best checkpoints and metrics into
 #                                     training/default (the one tracked copy, replaced in place)
 #   scripts/default-run.sh status     the last progress line and the epochs finished
+#   scripts/default-run.sh pick       compare the run's best and its last ten epochs (--keep-epochs 10)
+#                                     as the served graph (flip TTA) on val; prints the table and,
+#                                     last, the checkpoint to export (scripts/pick-checkpoint.ts)
 #   scripts/default-run.sh export     export the best checkpoint (or CHECKPOINT=<dir>, e.g. the one
-#                                     scripts/pick-checkpoint.ts picks) into models/default: flip TTA if
+#                                     `pick` prints) into models/default: flip TTA if
 #                                     it gains >= 0.5 points on val, a temperature fitted on val, the
 #                                     model card with the run's cost, the recipe table
 #                                     (bench/results/recipes.json) and `amft eval --model` of the export
@@ -25,7 +28,7 @@ KEEP=training/default
 LOG=runs/default.log
 # The recipe. Changing anything but --epochs makes --resume refuse the checkpoint.
 ARGS=(--data ../shared/data/fer2013/train --val-data ../shared/data/fer2013/val
-  --variant lite --epochs 40 --balance sqrt-weighted --threads 2 --save-every 200 --out "$RUN")
+  --variant lite --epochs 40 --balance sqrt-weighted --threads 2 --save-every 200 --keep-epochs 10 --out "$RUN")
 EXTRA=(${AMFT_TRAIN_EXTRA:-})
 
 # the run of this checkout only (another clone's run has another working directory)
@@ -105,10 +108,13 @@ case "${1:-}" in
     rm -rf models/default && cp -r "$W/model" models/default && rm -rf "$W"
     echo "models/default written; next: npm run readme:examples, and the README's default-model figures"
     ;;
+  pick)
+    npx tsx scripts/pick-checkpoint.ts --run "$RUN" --val ../shared/data/fer2013/val
+    ;;
   status)
     tail -n 1 "$LOG" || true
     [ -f "$RUN/metrics.jsonl" ] && grep '"valAccuracy"' "$RUN/metrics.jsonl" | tail -n 3 || true
     ;;
   *)
-    sed -n '2,19p' "$0"; exit 2 ;;
+    sed -n '2,22p' "$0"; exit 2 ;;
 esac

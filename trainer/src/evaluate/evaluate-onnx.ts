@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { argmax, classificationReport, expectedCalibrationError, LABELS, ModelMetadata, type ClassificationReport } from '@amft/shared';
+import { classificationReport, expectedCalibrationError, LABELS, ModelMetadata, type ClassificationReport } from '@amft/shared';
 import type { ImageDataset } from '../data/sample.js';
 import { prepareValSet, runOnValSet } from '../export/onnx-val.js';
 import { METADATA_FILE, MODEL_FILE } from '../export/write-export.js';
@@ -73,11 +73,10 @@ export async function evaluateOnnx(
   const n = set.labels.length;
   const k = LABELS.length;
   if (run.logits.length !== n * k) throw new Error(`${model.modelPath}: ${run.logits.length} logits for ${n} images of ${k} classes`);
-  const predictions = new Int32Array(n);
+  const { predictions } = run;
   const rows: Float32Array[] = [];
   let nll = 0;
   for (let i = 0; i < n; i++) {
-    predictions[i] = argmax(run.logits, i * k, k);
     rows.push(probabilities.subarray(i * k, (i + 1) * k));
     nll -= Math.log(Math.max(probabilities[i * k + set.labels[i]], 1e-12));
   }

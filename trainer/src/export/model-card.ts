@@ -102,10 +102,10 @@ function tuningLines(m: ModelMetadata, t: TuneResult | undefined): string[] {
       '',
       `Measured by \`amft export\` with onnxruntime-node on ${fmt(count)} images of \`${split}\` (auto keeps flip when it gains >= ${(100 * TTA_AUTO_GAIN).toFixed(1)} points):`,
       '',
-      '| graph | accuracy | images/s |',
-      '| --- | ---: | ---: |',
-      `| without TTA | ${pct(none.accuracy)} | ${fmt(Math.round(none.imagesPerSecond))} |`,
-      `| flip TTA | ${pct(flip.accuracy)} | ${fmt(Math.round(flip.imagesPerSecond))} |`,
+      '| graph | accuracy | macro-F1 | images/s |',
+      '| --- | ---: | ---: | ---: |',
+      `| without TTA | ${pct(none.accuracy)} | ${pct(none.macroF1)} | ${fmt(Math.round(none.imagesPerSecond))} |`,
+      `| flip TTA | ${pct(flip.accuracy)} | ${pct(flip.macroF1)} | ${fmt(Math.round(flip.imagesPerSecond))} |`,
       '',
     );
   }

@@ -32,6 +32,8 @@ export interface ValRun {
   logits: Float32Array;
   /** [n, K] the graph's `probabilities` output (softmax(logits / T)), when asked for. */
   probabilities?: Float32Array;
+  /** [n] the arg-max class of each image's logits. */
+  predictions: Int32Array;
   accuracy: number;
   /** Images per second of session.run alone (batch of ValSet's batch size, one session). */
   imagesPerSecond: number;
@@ -71,7 +73,7 @@ export interface RunOptions {
   onProgress?: ProgressSink;
 }
 
-/** Runs `model` (ONNX bytes) over the set: logits (and probabilities when asked), accuracy (arg-max of the logits), images/s. */
+/** Runs `model` (ONNX bytes) over the set: logits (and probabilities when asked), predictions and accuracy (arg-max of the logits), images/s. */
 export async function runOnValSet(model: Uint8Array, set: ValSet, opts: RunOptions = {}): Promise<ValRun> {
   const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? 0, logSeverityLevel: 3 });
   try {
@@ -83,6 +85,7 @@ export async function runOnValSet(model: Uint8Array, set: ValSet, opts: RunOptio
     let offset = 0;
     let seconds = 0;
     let correct = 0;
+    const predictions = new Int32Array(n);
     const first = set.batches[0];
     if (first) await session.run({ [set.input]: new ort.Tensor('float32', first.data, first.dims) }, fetches); // warm-up, untimed
     for (const b of set.batches) {
@@ -98,11 +101,14 @@ export async function runOnValSet(model: Uint8Array, set: ValSet, opts: RunOptio
       }
       logits.set(values, offset * k);
       if (probabilities) probabilities.set(out[PROBABILITIES].data as Float32Array, offset * k);
-      for (let i = 0; i < b.labels.length; i++) if (argmax(values, i * k, k) === b.labels[i]) correct++;
+      for (let i = 0; i < b.labels.length; i++) {
+        predictions[offset + i] = argmax(values, i * k, k);
+        if (predictions[offset + i] === b.labels[i]) correct++;
+      }
       offset += b.labels.length;
       opts.onProgress?.(offset, n);
     }
-    return { logits, ...(probabilities ? { probabilities } : {}), accuracy: n > 0 ? correct / n : 0, imagesPerSecond: seconds > 0 ? n / seconds : 0 };
+    return { logits, ...(probabilities ? { probabilities } : {}), predictions, accuracy: n > 0 ? correct / n : 0, imagesPerSecond: seconds > 0 ? n / seconds : 0 };
   } finally {
     await session.release();
   }

@@ -5,7 +5,7 @@
  * are exported and run in onnxruntime on the set, which also gives their images/s.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Calibration, TtaMode } from '@amft/shared';
+import { classificationReport, type Calibration, type TtaMode } from '@amft/shared';
 import type { ModelConfig } from '../model/config.js';
 import { calibrate, keepsTemperature } from './calibrate.js';
 import { exportToOnnx } from './export-onnx.js';
@@ -26,9 +26,10 @@ export interface TuneInput {
   threads?: number;
 }
 
-/** Accuracy and speed of one graph on the validation set. */
+/** Accuracy, macro-F1 and speed of one graph on the validation set. */
 export interface GraphMeasure {
   accuracy: number;
+  macroF1: number;
   imagesPerSecond: number;
 }
 
@@ -49,7 +50,11 @@ export function chooseTta(choice: TtaChoice, noneAccuracy: number, flipAccuracy:
   return Math.round((flipAccuracy - noneAccuracy) * 1e9) >= Math.round(TTA_AUTO_GAIN * 1e9) ? 'flip' : 'none';
 }
 
-const measure = (r: ValRun): GraphMeasure => ({ accuracy: r.accuracy, imagesPerSecond: r.imagesPerSecond });
+const measure = (r: ValRun, labels: Int32Array): GraphMeasure => ({
+  accuracy: r.accuracy,
+  macroF1: classificationReport(labels, r.predictions).macroF1,
+  imagesPerSecond: r.imagesPerSecond,
+});
 
 export async function tuneExport(model: tf.LayersModel, cfg: ModelConfig, input: TuneInput): Promise<TuneResult> {
   if (!input.val) {
@@ -65,7 +70,7 @@ export async function tuneExport(model: tf.LayersModel, cfg: ModelConfig, input:
     flip: await runOnValSet(exportToOnnx(model, cfg, { ...fixed, tta: 'flip' }).bytes, set, { threads: input.threads }),
   };
   const tta = chooseTta(input.tta, runs.none.accuracy, runs.flip.accuracy);
-  const result: TuneResult = { tta, measured: { split, count: set.labels.length, none: measure(runs.none), flip: measure(runs.flip) } };
+  const result: TuneResult = { tta, measured: { split, count: set.labels.length, none: measure(runs.none, set.labels), flip: measure(runs.flip, set.labels) } };
   if (input.calibrate) {
     const k = cfg.numClasses;
     const fit: Calibration = { ...calibrate(runs[tta].logits, set.labels, k), split, count: set.labels.length };

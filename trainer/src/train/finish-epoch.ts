@@ -1,10 +1,11 @@
 /**
  * The end of a training epoch: its record (train loss and accuracy, validation metrics), the best
  * checkpoint (by validation accuracy, training accuracy without a validation set) with its
- * validation report, the last checkpoint, and the curves. Returns the validation report (a CPU
- * budget's result records it).
+ * validation report, the epoch's own weights (with --keep-epochs), the last checkpoint, and the
+ * curves. Returns the validation report (a CPU budget's result records it).
  */
-import { join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ClassificationReport } from '@amft/shared';
 import type { Logger } from 'pino';
 import type { BatchWorkers } from '../data/batch-workers.js';
@@ -55,8 +56,23 @@ export async function finishEpoch(
     if (val) await writeReport(join(run.outDir, 'val-report'), val.report, { title: `Validation, best epoch ${epoch + 1}`, extra: { epoch: epoch + 1, loss: val.loss } });
     log.info({ epoch: epoch + 1, [metric]: value }, 'new best checkpoint');
   }
+  // before `last`: a run whose last checkpoint has finished epoch n also holds epoch-n (a kill in
+  // between redoes the epoch on resume and writes the same weights)
+  if (run.config.keepEpochs > 0) await keepEpoch(dirname(dirs.last), epoch + 1, run.config.keepEpochs, save);
   await save(dirs.last, true);
   await writeCurvesPng(state.history, join(run.outDir, 'curves.png'));
   return val?.report;
 }
 
+
+/** The checkpoint directory name of the weights kept at the end of epoch `n` (1-based). */
+export const epochCheckpointName = (n: number) => `epoch-${n}`;
+
+/** Saves checkpoints/epoch-<n> (weights only) and deletes the kept epochs older than the last `keep`. */
+async function keepEpoch(checkpoints: string, n: number, keep: number, save: (dir: string, withOptimizer: boolean) => Promise<void>): Promise<void> {
+  await save(join(checkpoints, epochCheckpointName(n)), false);
+  for (const name of await readdir(checkpoints)) {
+    const m = /^epoch-(\d+)(\.old|\.tmp-\d+)?$/.exec(name);
+    if (m && Number(m[1]) <= n - keep) await rm(join(checkpoints, name), { recursive: true, force: true });
+  }
+}

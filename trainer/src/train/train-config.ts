@@ -42,6 +42,8 @@ export const TrainConfigFields = z.object({
   seed: z.number().int().nonnegative().default(42),
   /** Also checkpoint every this many steps inside an epoch (0: at epoch ends only). */
   saveEverySteps: z.number().int().nonnegative().default(0),
+  /** Keep the weights of the last this many epochs as checkpoints/epoch-<n> (0: none). */
+  keepEpochs: z.number().int().nonnegative().default(0),
   /** A progress line and a step record in metrics.jsonl every this many steps. */
   logEverySteps: z.number().int().positive().default(50),
   evalBatchSize: z.number().int().positive().default(128),
@@ -108,4 +110,4 @@ export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
 /** Keys that may differ between a run and its resumption: they do not change past steps. */
-export const RESUMABLE_CHANGES: ReadonlySet<keyof TrainConfig> = new Set(['epochs', 'saveEverySteps', 'logEverySteps', 'evalBatchSize', 'workers']);
+export const RESUMABLE_CHANGES: ReadonlySet<keyof TrainConfig> = new Set(['epochs', 'saveEverySteps', 'keepEpochs', 'logEverySteps', 'evalBatchSize', 'workers']);

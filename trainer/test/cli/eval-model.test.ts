@@ -67,10 +67,11 @@ t.test('amft eval --model: the exported graph, with and without flip TTA', { ski
   t.equal(plain.measured.count, Number(VAL_SAMPLES));
 
   t.test('each graph: the accuracy amft export measured for it', async (t) => {
-    for (const [name, e, accuracy] of [['no TTA', plain, plain.measured.none.accuracy], ['flip TTA', flip, flip.measured.flip.accuracy]] as const) {
+    for (const [name, e, graph] of [['no TTA', plain, plain.measured.none], ['flip TTA', flip, flip.measured.flip]] as const) {
       const r = await evalModel(e.out);
       t.equal(r.report.count, Number(VAL_SAMPLES), name);
-      t.equal(r.report.accuracy, accuracy, `${name}: the export's own measurement (${accuracy})`);
+      t.equal(r.report.accuracy, graph.accuracy, `${name}: the export's own measurement (${graph.accuracy})`);
+      t.equal(r.report.macroF1, graph.macroF1, `${name}: the export's macro-F1 (${graph.macroF1})`);
       t.match(r.lines[0], new RegExp(`^${VAL_SAMPLES} samples \\(ONNX graph, ${name === 'flip TTA' ? 'flip TTA' : 'no TTA'}.*\\): accuracy [\\d.]+%, macro-F1 [\\d.]+%, ECE [\\d.]+% -> `));
       t.match(r.markdown, new RegExp(`^# Evaluation of .*: ONNX graph of .*export-${name === 'flip TTA' ? 'flip' : 'none'} \\(${name === 'flip TTA' ? 'flip TTA' : 'no TTA'}.*, no temperature \\(T = 1\\)\\)`));
       t.equal(r.report.graph.tta, name === 'flip TTA' ? 'flip' : 'none');

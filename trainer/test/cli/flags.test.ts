@@ -126,9 +126,12 @@ t.test('the recipe of the default run, recorded with its command: same flags, sa
   };
   const config = trainConfigOf(values);
   // and the recipe options added since, each at its default: off
-  t.same(config, { ...recorded, randomErasing: 0, mixup: 0, cutmix: 0, logitAdjust: 0, budgetWarmup: 0.05 });
+  t.same(config, { ...recorded, randomErasing: 0, mixup: 0, cutmix: 0, logitAdjust: 0, budgetWarmup: 0.05, keepEpochs: 0 });
   t.same([config.widths, config.blocks, config.cpuBudgetMin], [undefined, undefined, undefined]);
   t.same(configChanges(recorded, config), [], '--resume accepts the recorded config');
+  const keeping = trainConfigOf(parseFlags([...argv, '--keep-epochs', '10'], TRAIN.flags).values);
+  t.equal(keeping.keepEpochs, 10);
+  t.same(configChanges(recorded, keeping), [], 'and with --keep-epochs 10 (scripts/default-run.sh now passes it)');
   t.same(values.threads, 2);
   t.match(trainConfigOf(parseFlags(['--data', 'd', '--out', 'o', '--optimizer', 'sgd', '--no-augment'], TRAIN.flags).values), { optimizer: 'sgd', weightDecay: 5e-4, augment: false }, 'with sgd its own weight decay');
   t.match(trainConfigOf(parseFlags(['--data', 'd', '--out', 'o'], TRAIN.flags).values, { variant: 'amft', lstm: true }), { variant: 'amft', lstm: true }, "--init's model");

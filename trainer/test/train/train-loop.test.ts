@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import t from 'tap';
+import { disposeCheckpoint, loadCheckpoint } from '../../src/train/checkpoint.js';
 import { TrainConfig, type TrainConfigInput } from '../../src/train/train-config.js';
 import { trainModel, type TrainRun } from '../../src/train/train-loop.js';
 import { tempDir } from '../data/fixtures.js';
@@ -99,6 +100,36 @@ t.test('a crash falls back to the last saved checkpoint (mid-epoch with --save-e
   const fresh = run(join(dir, 'crash'), {}, config);
   await t.rejects(trainModel(fresh), /already holds a run/, 'a new run does not overwrite an old one');
   fresh.model.dispose();
+});
+
+t.test('--keep-epochs keeps the weights of the last n epochs; it may change on resume', async (t) => {
+  const dir = await tempDir(t);
+  const kept = run(join(dir, 'kept'), {}, { ...CONFIG, keepEpochs: 2 });
+  await trainModel(kept);
+  const checkpoints = join(dir, 'kept', 'checkpoints');
+  t.same((await readdir(checkpoints)).sort(), ['best', 'epoch-2', 'epoch-3', 'last'], 'epoch-1 was deleted when epoch 3 was kept');
+  for (const n of [2, 3]) {
+    const c = await loadCheckpoint(join(checkpoints, `epoch-${n}`));
+    t.equal(c.state.epoch, n, `epoch-${n} holds the end of epoch ${n}`);
+    t.equal(c.optimizer, undefined, `epoch-${n}: weights only`);
+    if (n === 3) t.same(c.weights.map((w) => w.tensor.dataSync()), weightsOf(kept.model), 'epoch-3 = the final weights');
+    disposeCheckpoint(c);
+  }
+  const epoch2 = await loadCheckpoint(join(checkpoints, 'epoch-2'));
+  const last = await loadCheckpoint(join(checkpoints, 'last'));
+  t.notSame(epoch2.weights.map((w) => w.tensor.dataSync()), last.weights.map((w) => w.tensor.dataSync()), 'epoch-2 differs from the last');
+  disposeCheckpoint(epoch2);
+  disposeCheckpoint(last);
+
+  // a run started without it, stopped in epoch 2 and resumed with it: epochs 2 and 3 are kept
+  const stopper = new AbortController();
+  const first = run(join(dir, 'later'), { signal: stopper.signal, onStep: (s) => s.globalStep === 6 && stopper.abort() });
+  await trainModel(first);
+  const resumed = run(join(dir, 'later'), { resume: true }, { ...CONFIG, keepEpochs: 5 });
+  await trainModel(resumed);
+  t.same((await readdir(join(dir, 'later', 'checkpoints'))).sort(), ['best', 'epoch-2', 'epoch-3', 'last']);
+  t.same(weightsOf(resumed.model), weightsOf(kept.model), 'the same run');
+  for (const m of [kept.model, first.model, resumed.model]) m.dispose();
 });
 
 t.test('balanced sampling, SGD, no validation set: best by training accuracy', async (t) => {
