@@ -86,9 +86,17 @@ t.test('the built server', { skip: NOT_BUILT }, async (t) => {
     const code = await p.exit;
     const took = Date.now() - termAt;
     t.equal(code, 1, 'exits 1: the close did not finish');
-    // cut off a teardown allowance before the deadline (cutOffAt), and gone by it (+300 ms for a late timer under load)
-      t.ok(took >= cutOffAt(DEADLINE) - 50 && took < DEADLINE + 300, `exited ${took} ms after SIGTERM (deadline ${DEADLINE} ms, cut at ${cutOffAt(DEADLINE)} ms)`);
-    t.ok(p.lines.some((l) => l.msg === 'close timed out; exiting'), 'says why');
+    // By the server's own clock (its log times): cut off a teardown allowance before the deadline
+    // (cutOffAt). Seen from here, the exit also waits for signal delivery and the exit
+    // notification, which a starved 2-core machine delays by a few hundred ms: that bound only
+    // says the process did not hang.
+    const at = (msg: string) => p.lines.find((l) => l.msg === msg)?.time as number | undefined;
+    const closing = at('closing: finishing requests in flight');
+    const cut = at('close timed out; exiting');
+    t.ok(cut !== undefined && closing !== undefined, 'says it is closing, then why it exits');
+    const cutAfter = (cut ?? Number.NaN) - (closing ?? Number.NaN);
+    t.ok(cutAfter >= cutOffAt(DEADLINE) && cutAfter < DEADLINE, `cut off ${cutAfter} ms after the SIGTERM (deadline ${DEADLINE} ms, cut at ${cutOffAt(DEADLINE)} ms)`);
+    t.ok(took < DEADLINE + 2000, `exited ${took} ms after SIGTERM`);
     req.destroy();
   });
 });
