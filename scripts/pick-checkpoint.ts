@@ -1,6 +1,6 @@
 // Which of a run's checkpoints to ship: each one tuned as `amft export --tta flip` tunes it (both
 // graphs exported and run in onnxruntime on the validation set, trainer/src/export/tune-export.ts);
-// prints a table (accuracy and macro-F1 of the network alone and with flip) and, last, the directory
+// prints a table (accuracy and macro-F1 of the network alone, with flip and with crops) and, last, the directory
 // with the best flip accuracy. Selection is on validation data only.
 //   npx tsx scripts/pick-checkpoint.ts [--val ../shared/data/fer2013/val] --run <run dir> | --checkpoints <dir> ...
 // --run compares the run's checkpoints/best and every checkpoints/epoch-<n> (`amft train --keep-epochs`).
@@ -46,7 +46,7 @@ await tf.setBackend('cpu');
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 let set: ValSet | undefined;
-const rows: { dir: string; none: GraphMeasure; flip: GraphMeasure }[] = [];
+const rows: { dir: string; none: GraphMeasure; flip: GraphMeasure; crops: GraphMeasure }[] = [];
 for (const dir of checkpoints) {
   const { model, config } = await loadTrainerCheckpoint(dir);
   try {
@@ -56,12 +56,12 @@ for (const dir of checkpoints) {
     }
     const { measured } = await tuneExport(model, config, { tta: 'flip', calibrate: false, val: { set, split: flags.val } });
     if (!measured) throw new Error(`${dir}: not measured`);
-    rows.push({ dir, none: measured.none, flip: measured.flip });
+    rows.push({ dir, ...measured });
     process.stderr.write(`${dir}: ${pct(measured.none.accuracy)} alone, ${pct(measured.flip.accuracy)} with flip\n`);
   } finally {
     model.dispose();
   }
 }
-console.log(`| checkpoint | accuracy | macro-F1 | accuracy, flip TTA | macro-F1, flip TTA |\n| --- | ---: | ---: | ---: | ---: |`);
-for (const r of rows) console.log(`| ${r.dir} | ${pct(r.none.accuracy)} | ${pct(r.none.macroF1)} | ${pct(r.flip.accuracy)} | ${pct(r.flip.macroF1)} |`);
+console.log(`| checkpoint | accuracy | macro-F1 | accuracy, flip TTA | macro-F1, flip TTA | accuracy, crops TTA | macro-F1, crops TTA |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+for (const r of rows) console.log(`| ${r.dir} | ${[r.none, r.flip, r.crops].map((g) => `${pct(g.accuracy)} | ${pct(g.macroF1)}`).join(' | ')} |`);
 console.log([...rows].sort((a, b) => b.flip.accuracy - a.flip.accuracy || b.flip.macroF1 - a.flip.macroF1)[0].dir);

@@ -14,10 +14,22 @@ export const EvalSummary = z.object({
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
-/** Test-time augmentation built into the exported graph: `flip` averages the logits of the image and its mirror. */
-export const TTA_MODES = ['none', 'flip'] as const;
+/**
+ * Test-time augmentation built into the exported graph: `flip` averages the logits of the image and
+ * its mirror; `crops` those of the image and its four corner crops (11/12 of each side, resized
+ * back), each with its mirror.
+ */
+export const TTA_MODES = ['none', 'flip', 'crops'] as const;
 export const TtaMode = z.enum(TTA_MODES);
 export type TtaMode = z.infer<typeof TtaMode>;
+/** How many views of each image the graph runs (its cost in network passes per image). */
+export const TTA_VIEWS: Readonly<Record<TtaMode, number>> = { none: 1, flip: 2, crops: 10 };
+/** Each mode in words, for reports and model cards. */
+export const TTA_DESCRIPTIONS: Readonly<Record<TtaMode, string>> = {
+  none: 'no TTA',
+  flip: 'flip TTA (the image and its mirror, logits averaged)',
+  crops: 'crops TTA (the image and its four corner crops, each with its mirror: 10 views, logits averaged)',
+};
 
 /**
  * Temperature scaling fitted by `amft export --calibrate`: the graph's probabilities are

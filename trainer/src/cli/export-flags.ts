@@ -1,10 +1,11 @@
 /** `amft export`'s flags: one zod object from which parsing, their types and --help are derived. */
 import { z } from 'zod';
+import { TTA_MODES } from '@amft/shared';
 import type { CommandSpec } from './command.js';
 import { ValDataFlags } from './flags.js';
 
 export const ExportFlags = z.object({
-  checkpoint: z.string().min(1).meta({ arg: 'dir', description: 'A checkpoint directory (<run>/checkpoints/best or last).' }),
+  checkpoint: z.string().min(1).meta({ arg: 'dir', description: 'A checkpoint directory (<run>/checkpoints/best, last or epoch-<n>), or an export directory with tfjs/ (e.g. models/default: exported again).' }),
   out: z.string().min(1).meta({ arg: 'dir', description: 'Where model.onnx (ONNX opset 17, input NCHW), metadata.json and MODEL_CARD.md are written.' }),
   name: z.string().min(1).optional().meta({ description: 'The model name in the metadata.', defaultText: 'amft-<variant>[-lstm]' }),
   evalReport: z.array(z.string().min(1)).default([]).meta({ arg: 'file', description: "An 'amft eval' report.json to record as the model's metrics." }),
@@ -15,13 +16,14 @@ export const ExportFlags = z.object({
     description: 'Store the weights as int8 (one scale per output channel, ~4x smaller) or float16 (~2x smaller); computation stays float32 (DequantizeLinear / Cast).',
     defaultText: 'float32 weights',
   }),
-  tta: z.enum(['none', 'flip', 'auto']).default('none').meta({
-    description: 'flip: the graph averages the logits of each image and its horizontal mirror; auto: flip when it gains >= 0.5 points of accuracy on --val-data.',
+  tta: z.enum([...TTA_MODES, 'auto']).default('none').meta({
+    description:
+      'flip: the graph averages the logits of each image and its horizontal mirror (2 passes); crops: of the image and its four corner crops (11/12 of each side, resized back), each with its mirror (10 passes); auto: flip when it gains >= 0.5 points of accuracy on --val-data, else none.',
   }),
   calibrate: z.boolean().default(false).meta({ description: 'Fit one temperature on --val-data (minimum NLL); probabilities = softmax(logits / T). Applied only when it does not raise the expected calibration error there.' }),
   ...ValDataFlags,
   valData: ValDataFlags.valData.meta({
-    description: 'Labelled data for --tta auto and --calibrate; with it the model card reports accuracy and images/s (onnxruntime) with and without TTA, and ECE before/after.',
+    description: 'Labelled data for --tta auto and --calibrate; with it the model card reports accuracy, macro-F1 and images/s (onnxruntime) of every TTA mode, and ECE before/after.',
   }),
   card: z.string().min(1).optional().meta({
     arg: 'file',

@@ -137,12 +137,12 @@ export async function runExport(argv: string[], deps: ExportDeps = {}): Promise<
   out.write(
     `${m.name}: ${m.variant}${m.io.sequence ? ' + LSTM' : ''}, ${m.totalParams.toLocaleString('en-US')} parameters, ${written.report.nodes} nodes -> ` +
       `${written.modelPath} (${(written.bytes / 1e6).toFixed(2)} MB${f.quantize ? `, ${f.quantize} weights` : ''}${f.optimize ? ', onnxruntime-optimized' : ''}` +
-      `${m.tta === 'flip' ? ', flip TTA' : ''}${m.calibration ? `, temperature ${m.calibration.temperature.toFixed(3)}` : ''}), ${written.metadataPath}\n`,
+      `${m.tta && m.tta !== 'none' ? `, ${m.tta} TTA` : ''}${m.calibration ? `, temperature ${m.calibration.temperature.toFixed(3)}` : ''}), ${written.metadataPath}\n`,
   );
   const measured = written.tuning.measured;
   if (measured) {
     const line = (what: string, g: { accuracy: number; imagesPerSecond: number }) => `${what} ${(100 * g.accuracy).toFixed(2)}% at ${Math.round(g.imagesPerSecond)} images/s`;
-    out.write(`${measured.split} (${measured.count} images, onnxruntime): ${line('without TTA', measured.none)}; ${line('flip TTA', measured.flip)}\n`);
+    out.write(`${measured.split} (${measured.count} images, onnxruntime): ${line('without TTA', measured.none)}; ${line('flip TTA', measured.flip)}; ${line('crops TTA', measured.crops)}\n`);
   }
   const c = written.tuning.calibrationFit;
   if (c) {

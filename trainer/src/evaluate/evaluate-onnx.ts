@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classificationReport, expectedCalibrationError, LABELS, ModelMetadata, type ClassificationReport } from '@amft/shared';
+import { TTA_DESCRIPTIONS, classificationReport, expectedCalibrationError, LABELS, ModelMetadata, type ClassificationReport } from '@amft/shared';
 import type { ImageDataset } from '../data/sample.js';
 import { prepareValSet, runOnValSet } from '../export/onnx-val.js';
 import { METADATA_FILE, MODEL_FILE } from '../export/write-export.js';
@@ -45,7 +45,7 @@ export async function readExportedModel(dir: string): Promise<ExportedModel> {
 
 /** How the graph turns an image into probabilities, in words: "flip TTA, temperature 1.234". */
 export function describeGraph(m: Pick<ModelMetadata, 'tta' | 'calibration'>): string {
-  const tta = m.tta === 'flip' ? 'flip TTA (image and mirror, logits averaged)' : 'no TTA';
+  const tta = TTA_DESCRIPTIONS[m.tta ?? 'none'];
   const t = m.calibration ? `temperature ${m.calibration.temperature.toFixed(3)}` : 'no temperature (T = 1)';
   return `${tta}, ${t}`;
 }

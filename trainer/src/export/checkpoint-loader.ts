@@ -3,12 +3,17 @@
  * (runExport's deps.loadCheckpoint); the default reads the trainer's checkpoints
  * (train/checkpoint.ts: tfjs model.json + weights.bin, state.json with the model config).
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../model/build-model.js';
 import { ModelConfig, resolveModelConfig } from '../model/config.js';
-import { Variant } from '@amft/shared';
+import { ModelMetadata, Variant } from '@amft/shared';
 import { disposeCheckpoint, loadCheckpoint, restoreModelWeights } from '../train/checkpoint.js';
+import { applyInitWeights, checkInitSource, readExportWeights, type InitSource } from '../train/init-from.js';
 import type { ExportMetadataInput } from './metadata.js';
+import { METADATA_FILE } from './write-export.js';
 
 export interface LoadedForExport {
   model: tf.LayersModel;
@@ -21,8 +26,14 @@ export interface LoadedForExport {
 
 export type CheckpointLoader = (dir: string) => Promise<LoadedForExport>;
 
-/** The trainer's checkpoint format: rebuild the model from the saved config, then set its weights. */
+/**
+ * The trainer's checkpoint format: rebuild the model from the saved config, then set its weights.
+ * An export directory (or its tfjs/) is read too, from the TensorFlow.js weights `amft export`
+ * ships beside the ONNX: so a shipped model can be exported again (another TTA, quantization).
+ */
 export const loadTrainerCheckpoint: CheckpointLoader = async (dir) => {
+  const exported = await readExportWeights(dir);
+  if (exported) return loadExported(exported);
   const ckpt = await loadCheckpoint(dir);
   const { state } = ckpt;
   try {
@@ -50,3 +61,13 @@ export const loadTrainerCheckpoint: CheckpointLoader = async (dir) => {
     disposeCheckpoint(ckpt);
   }
 };
+
+/** An export's weights; its metadata.json (beside tfjs/) gives the training facts when present. */
+async function loadExported(src: InitSource): Promise<LoadedForExport> {
+  checkInitSource(src, {});
+  const model = buildModel(src.config);
+  await applyInitWeights(model, src);
+  const meta = [join(src.path, METADATA_FILE), join(src.path, '..', METADATA_FILE)].find((p) => existsSync(p));
+  const training = meta ? ModelMetadata.safeParse(JSON.parse(await readFile(meta, 'utf8'))).data?.training : undefined;
+  return { model, config: src.config, metadata: training ? { training } : undefined };
+}

@@ -19,7 +19,7 @@ import { ExportError, GraphBuilder, type Layout, type Shape, type TensorRef } fr
 import { PROBABILITIES, buildMetadataFor, defaultModelName, metadataProps, type ExportMetadataInput } from './metadata.js';
 import { DataType, IR_VERSION, OPSET, encodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx.js';
 import { optimizeGraph, type PassReport } from './optimize-graph.js';
-import { averageHalves, mirrorBatch, usesMirror } from './tta-graph.js';
+import { averageViews, viewBatch } from './tta-graph.js';
 import { isInputLayer, topologicalCalls } from './walk.js';
 
 export interface ExportOptions {
@@ -31,7 +31,7 @@ export interface ExportOptions {
   registry?: ConverterRegistry;
   /** Skip the BatchNormalization/Pad folding passes (dead nodes and initializers are still removed). */
   noFolding?: boolean;
-  /** `flip`: the graph averages the logits of each image and its horizontal mirror (see tta-graph.ts). */
+  /** `flip`/`crops`: the graph averages the logits of several views of each image (see tta-graph.ts). */
   tta?: TtaMode;
   /** A fitted temperature: `probabilities` = softmax(logits / temperature); `logits` stay raw. */
   calibration?: Calibration;
@@ -162,7 +162,7 @@ export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: Expo
     tta: opts.tta ?? 'none',
     ...(opts.calibration ? { calibration: opts.calibration } : {}),
   });
-  const mirror = usesMirror(opts.tta);
+  const tta = opts.tta ?? 'none';
   const io = metadata.io;
   const g = new GraphBuilder();
 
@@ -173,7 +173,7 @@ export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: Expo
   for (const o of outputNames) g.reserve(o);
   const inputLayout: Layout = 'channels-first';
   const rank = model.inputs[0].shape.length;
-  const graphInput: TensorRef = { name: mirror ? mirrorBatch(g, inputName, rank) : inputName, shape: model.inputs[0].shape as Shape, layout: inputLayout };
+  const graphInput: TensorRef = { name: viewBatch(g, inputName, rank, tta, { c: C, h: H, w: W }), shape: model.inputs[0].shape as Shape, layout: inputLayout };
 
   const refs = convertGraph(model, g, registry, graphInput);
 
@@ -188,7 +188,7 @@ export function exportToOnnx(model: tf.LayersModel, cfg: ModelConfig, opts: Expo
   const outputRef = (layerName: string): TensorRef => {
     const t = model.outputs.find((o) => o.sourceLayer.name === layerName)!;
     const ref = refs.get(t.id)!;
-    return mirror ? { ...ref, name: averageHalves(g, ref.name, layerName) } : ref;
+    return { ...ref, name: averageViews(g, ref.name, layerName, tta) };
   };
   const logits = outputRef(IO_NAMES.logits);
   if (logits.layout !== 'plain' || logits.shape.length !== 2 || logits.shape[1] !== K) throw new ExportError(`logits must be [N, ${K}], got [${logits.shape}]`);

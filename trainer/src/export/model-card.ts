@@ -5,6 +5,7 @@
 import { ECE_BINS, reportToMarkdown, type ClassificationReport, type ModelMetadata } from '@amft/shared';
 import { z } from 'zod';
 import { TTA_AUTO_GAIN, type TuneResult } from './tune-export.js';
+import { CROP_FRACTION } from './tta-graph.js';
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
@@ -92,20 +93,23 @@ function recipeLines(r: CardRecipe): string[] {
 function tuningLines(m: ModelMetadata, t: TuneResult | undefined): string[] {
   const lines = ['## Test-time augmentation and calibration', ''];
   lines.push(
-    m.tta === 'flip'
-      ? '- TTA: **flip** — the graph runs each image and its horizontal mirror as one batch and averages the two logits.'
-      : '- TTA: none — the graph classifies each image once.',
+    {
+      none: '- TTA: none — the graph classifies each image once.',
+      flip: '- TTA: **flip** — the graph runs each image and its horizontal mirror as one batch and averages the two logits.',
+      crops: `- TTA: **crops** — the graph runs each image, its four corner crops (${Math.round(100 * CROP_FRACTION)}% of each side, resized back) and the mirrors of all five as one batch and averages the ten logits.`,
+    }[m.tta ?? 'none'],
   );
   if (t?.measured) {
-    const { none, flip, split, count } = t.measured;
+    const { none, flip, crops, split, count } = t.measured;
     lines.push(
       '',
-      `Measured by \`amft export\` with onnxruntime-node on ${fmt(count)} images of \`${split}\` (auto keeps flip when it gains >= ${(100 * TTA_AUTO_GAIN).toFixed(1)} points):`,
+      `Measured by \`amft export\` with onnxruntime-node on ${fmt(count)} images of \`${split}\` (auto keeps flip when it gains >= ${(100 * TTA_AUTO_GAIN).toFixed(1)} points; crops only with \`--tta crops\`):`,
       '',
       '| graph | accuracy | macro-F1 | images/s |',
       '| --- | ---: | ---: | ---: |',
       `| without TTA | ${pct(none.accuracy)} | ${pct(none.macroF1)} | ${fmt(Math.round(none.imagesPerSecond))} |`,
       `| flip TTA | ${pct(flip.accuracy)} | ${pct(flip.macroF1)} | ${fmt(Math.round(flip.imagesPerSecond))} |`,
+      `| crops TTA (10 views) | ${pct(crops.accuracy)} | ${pct(crops.macroF1)} | ${fmt(Math.round(crops.imagesPerSecond))} |`,
       '',
     );
   }

@@ -45,12 +45,12 @@ function savedInputShape(modelJson: unknown): number[] | undefined {
 async function fromExport(path: string, tfjsDir: string): Promise<InitSource> {
   const info = await readTfjsExportInfo(tfjsDir);
   const parsed = ModelConfig.safeParse(info.modelConfig);
-  if (!parsed.success) throw new InitError(`--init ${path}: ${join(tfjsDir, TFJS_CONFIG_FILE)} has no valid model config (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) throw new InitError(`${path}: ${join(tfjsDir, TFJS_CONFIG_FILE)} has no valid model config (${parsed.error.issues[0]?.message})`);
   const config = parsed.data;
   const saved = savedInputShape(JSON.parse(await readFile(join(tfjsDir, 'model.json'), 'utf8')));
   const { height, width, channels } = config.preprocessing;
   if (saved && (saved[0] !== height || saved[1] !== width || saved[2] !== channels)) {
-    throw new InitError(`--init ${path}: input size mismatch: the saved model takes ${saved.join('x')} (HxWxC), its config says ${height}x${width}x${channels}`);
+    throw new InitError(`${path}: input size mismatch: the saved model takes ${saved.join('x')} (HxWxC), its config says ${height}x${width}x${channels}`);
   }
   return { path, kind: 'export', config, labels: info.labels, weights: () => readModelWeights(tfjsDir) };
 }
@@ -64,10 +64,22 @@ async function fromCheckpoint(path: string): Promise<InitSource> {
   return { path, kind: 'checkpoint', config, labels: [...LABELS], weights: () => readModelWeights(dir) };
 }
 
-/** Reads `path`: an export directory (with tfjs/), a tfjs/ directory itself, or a checkpoint directory. */
-export async function readInitSource(path: string): Promise<InitSource> {
+/** The TensorFlow.js weights of an export directory (its tfjs/) or of a tfjs/ directory itself; undefined when `path` is neither. */
+export async function readExportWeights(path: string): Promise<InitSource | undefined> {
   if (existsSync(join(path, TFJS_DIR, TFJS_CONFIG_FILE))) return fromExport(path, join(path, TFJS_DIR));
   if (existsSync(join(path, TFJS_CONFIG_FILE))) return fromExport(path, path);
+  return undefined;
+}
+
+/** Reads `path`: an export directory (with tfjs/), a tfjs/ directory itself, or a checkpoint directory. */
+export async function readInitSource(path: string): Promise<InitSource> {
+  let exported: InitSource | undefined;
+  try {
+    exported = await readExportWeights(path);
+  } catch (err) {
+    throw err instanceof InitError ? new InitError(`--init ${err.message}`) : err;
+  }
+  if (exported) return exported;
   if (existsSync(join(path, 'state.json')) || existsSync(join(`${path}.old`, 'state.json'))) return fromCheckpoint(path);
   if (existsSync(join(path, 'model.onnx'))) {
     throw new InitError(`--init ${path}: the export has no ${TFJS_DIR}/ (TensorFlow.js weights); export it again with this version of 'amft export'`);

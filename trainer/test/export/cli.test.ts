@@ -129,3 +129,34 @@ t.test('the default loader reads a trainer checkpoint', async (t) => {
   t.ok(maxAbsDiff(ref, res.logits.data) <= 1e-4, 'the exported checkpoint computes what the saved model does');
   await session.release();
 });
+
+t.test('the default loader reads an export directory: models/default exported again computes what it ships', async (t) => {
+  const shipped = new URL('../../../models/default', import.meta.url).pathname;
+  const metaShipped = ModelMetadata.parse(JSON.parse(await readFile(join(shipped, 'metadata.json'), 'utf8')));
+  const defaultCfg = { ...cfg, preprocessing: metaShipped.preprocessing };
+  const x = randomInput(defaultCfg, 3, undefined, 6);
+  const run = async (path: string) => {
+    const session = await openSession(new Uint8Array(await readFile(join(path, 'model.onnx'))));
+    try {
+      return (await runSession(session, 'input', x)).logits.data;
+    } finally {
+      await session.release();
+    }
+  };
+  for (const from of [shipped, join(shipped, 'tfjs')]) {
+    const out = join(dir, `again-${from.endsWith('tfjs') ? 'tfjs' : 'export'}`);
+    await runExport(['--checkpoint', from, '--out', out, '--tta', metaShipped.tta ?? 'none'], { now: NOW, out: { write: () => true } });
+    const metadata = ModelMetadata.parse(JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')));
+    t.same(metadata.training, metaShipped.training, `${from}: the training facts of the export's metadata.json`);
+    t.same([metadata.variant, metadata.totalParams], [metaShipped.variant, metaShipped.totalParams]);
+    // the shipped graph applies its temperature to the probabilities only: the logits are the network's
+    const d = maxAbsDiff(await run(out), await run(shipped));
+    t.ok(d <= 1e-4, `${from}: the same logits as the shipped model.onnx (max |Δ| ${d.toExponential(2)})`);
+  }
+  const crops = join(dir, 'again-crops');
+  await runExport(['--checkpoint', shipped, '--out', crops, '--tta', 'crops'], { now: NOW, out: { write: () => true } });
+  t.equal(ModelMetadata.parse(JSON.parse(await readFile(join(crops, 'metadata.json'), 'utf8'))).tta, 'crops');
+  t.ok(maxAbsDiff(await run(crops), await run(shipped)) > 1e-3, 'another TTA, other logits');
+  await t.rejects(runExport(['--checkpoint', join(dir, 'nothing'), '--out', join(dir, 'x')], { out: { write: () => true } }), /no checkpoint there/);
+  x.dispose();
+});

@@ -14,6 +14,7 @@ import { buildModel, IO_NAMES } from '../../src/model/index.js';
 import { exportToOnnx, type CheckpointLoader } from '../../src/export/index.js';
 import { calibrate, fitTemperature, keepsTemperature, meanNll, scaledProbabilities } from '../../src/export/calibrate.js';
 import { TTA_AUTO_GAIN, chooseTta } from '../../src/export/tune-export.js';
+import { cornerCrops } from '../../src/export/tta-graph.js';
 import { exportWithFlags, parseExportFlags } from '../../src/cli/export.js';
 import { randomInput, smallConfig } from '../model/helpers.js';
 import { tempDir, writeImage } from '../data/fixtures.js';
@@ -78,6 +79,62 @@ for (const lstm of [false, true]) {
     model.dispose();
   });
 }
+
+/** tfjs reference of `crops`: the image and its four corner crops (resized back, half-pixel centres), each with its mirror; logits averaged. */
+function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor, lstm: boolean): { logits: Float32Array; frameLogits?: Float32Array } {
+  return tf.tidy(() => {
+    const shape = x.shape;
+    const [h, w, c] = shape.slice(-3);
+    const frames = x.reshape([-1, h, w, c]) as tf.Tensor4D;
+    const { height, width, corners } = cornerCrops(h, w);
+    const views = [frames, ...corners.map(([top, left]) => tf.image.resizeBilinear(tf.slice(frames, [0, top, left, 0], [-1, height, width, c]), [h, w], false, true))];
+    const outs = [...views, ...views.map((v) => tf.reverse(v, 2))].map((v) => {
+      const out = model.predict(v.reshape(shape)) as tf.Tensor | tf.Tensor[];
+      return Array.isArray(out) ? out : [out];
+    });
+    const mean = outs[0].map((_, i) => tf.div(tf.addN(outs.map((o) => o[i])), outs.length).dataSync() as Float32Array);
+    return { logits: mean[0], frameLogits: mean[1] };
+  });
+}
+
+for (const lstm of [false, true]) {
+  t.test(`crops TTA in the graph: lite${lstm ? '+lstm' : ''} matches the mean of the tfjs predictions of the ten views`, async (t) => {
+    const cfg = smallConfig('lite', lstm);
+    const model = buildModel(cfg);
+    randomizeWeights(model, 78, randomInput(cfg, 2, lstm ? 2 : undefined, 7));
+    const crops = exportToOnnx(model, cfg, { tta: 'crops', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+    const flip = exportToOnnx(model, cfg, { tta: 'flip', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
+    for (const [what, problems] of Object.entries(structureProblems(crops.bytes))) t.same(problems, [], what);
+    t.equal(crops.metadata.tta, 'crops');
+    t.equal(crops.report.ops.Resize, 4, 'four corner crops resized back');
+    const sCrops = await openSession(crops.bytes);
+    const sFlip = await openSession(flip.bytes);
+    const input = lstm ? IO_NAMES.sequenceInput : IO_NAMES.input;
+    for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
+      const x = randomInput(cfg, shape[0], shape[1], 21 + shape[0]);
+      const got = await runSession(sCrops, input, x);
+      const want = tfjsCropsMean(model, x, lstm);
+      const d = maxAbsDiff(got.logits.data, want.logits);
+      t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
+      t.same(got.logits.dims, [shape[0], K]);
+      if (lstm) {
+        t.same(got.frame_logits.dims, [shape[0], shape[1], K]);
+        t.ok(maxAbsDiff(got.frame_logits.data, want.frameLogits!) <= TTA_LOGIT_TOLERANCE, 'frame logits are averaged too');
+      }
+      const f = await runSession(sFlip, input, x);
+      t.ok(maxAbsDiff(f.logits.data, got.logits.data) > 1e-3, 'the crops graph differs from the flip one (the test could fail)');
+      x.dispose();
+    }
+    await sCrops.release();
+    await sFlip.release();
+    model.dispose();
+  });
+}
+
+t.test('corner crops: 11/12 of each side at the four corners', async (t) => {
+  t.same(cornerCrops(48, 48), { height: 44, width: 44, corners: [[0, 0], [0, 4], [4, 0], [4, 4]] });
+  t.same(cornerCrops(224, 112), { height: 205, width: 103, corners: [[0, 0], [0, 9], [19, 0], [19, 9]] });
+});
 
 t.test('temperature in the graph: probabilities = softmax(logits / T), logits raw', async (t) => {
   const cfg = smallConfig('lite', false);
@@ -190,7 +247,7 @@ t.test('amft export --tta auto --calibrate --val-data --card: decided on the dat
   x.dispose();
   const md = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  for (const [row, g] of [['without TTA', measured.none], ['flip TTA', measured.flip]] as const) {
+  for (const [row, g] of [['without TTA', measured.none], ['flip TTA', measured.flip], ['crops TTA (10 views)', measured.crops]] as const) {
     t.ok(md.includes(`| ${row} | ${pct(g.accuracy)} | ${pct(g.macroF1)} | ${Math.round(g.imagesPerSecond).toLocaleString('en-US')} |`), `the card's ${row} row: accuracy, macro-F1, images/s`);
   }
   t.match(md, /\| before \(T = 1\) \| \d+\.\d\d% \|/);
