@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABELS } from '@amft/shared';
-import { loadModel, ModelLoadError } from '../src/model/load-model.js';
+import { loadModel } from '../src/model/load-model.js';
 import { DEVICES, Session, planProviders, providersFor } from '../src/inference/session.js';
 import { Classifier } from '../src/pipeline/infer.js';
 import { makeModel } from './fixtures/make-model.js';

@@ -81,7 +81,7 @@ for (const lstm of [false, true]) {
 }
 
 /** tfjs reference of `crops`: the image and its four corner crops (resized back, half-pixel centres), each with its mirror; logits averaged. */
-function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor, lstm: boolean): { logits: Float32Array; frameLogits?: Float32Array } {
+function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor): { logits: Float32Array; frameLogits?: Float32Array } {
   return tf.tidy(() => {
     const shape = x.shape;
     const [h, w, c] = shape.slice(-3);
@@ -113,7 +113,7 @@ for (const lstm of [false, true]) {
     for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
       const x = randomInput(cfg, shape[0], shape[1], 21 + shape[0]);
       const got = await runSession(sCrops, input, x);
-      const want = tfjsCropsMean(model, x, lstm);
+      const want = tfjsCropsMean(model, x);
       const d = maxAbsDiff(got.logits.data, want.logits);
       t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
       t.same(got.logits.dims, [shape[0], K]);
