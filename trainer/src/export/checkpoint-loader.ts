@@ -14,6 +14,7 @@ import { disposeCheckpoint, loadCheckpoint, restoreModelWeights } from '../train
 import { applyInitWeights, checkInitSource, readExportWeights, type InitSource } from '../train/init-from.js';
 import type { ExportMetadataInput } from './metadata.js';
 import { METADATA_FILE } from './write-export.js';
+import { TFJS_DIR } from './write-tfjs.js';
 
 export interface LoadedForExport {
   model: tf.LayersModel;
@@ -67,7 +68,8 @@ async function loadExported(src: InitSource): Promise<LoadedForExport> {
   checkInitSource(src, {});
   const model = buildModel(src.config);
   await applyInitWeights(model, src);
-  const meta = [join(src.path, METADATA_FILE), join(src.path, '..', METADATA_FILE)].find((p) => existsSync(p));
-  const training = meta ? ModelMetadata.safeParse(JSON.parse(await readFile(meta, 'utf8'))).data?.training : undefined;
+  // `path` is the export directory (with tfjs/) or its tfjs/ itself
+  const meta = existsSync(join(src.path, TFJS_DIR)) ? join(src.path, METADATA_FILE) : join(src.path, '..', METADATA_FILE);
+  const training = existsSync(meta) ? ModelMetadata.safeParse(JSON.parse(await readFile(meta, 'utf8'))).data?.training : undefined;
   return { model, config: src.config, metadata: training ? { training } : undefined };
 }
