@@ -1,6 +1,7 @@
 /**
- * `--tta flip` and `--calibrate`: the flip graph computes the mean of the TensorFlow.js logits of
- * each image and its mirror (lite, with and without the LSTM head); the calibrated graph's
+ * `--tta flip|crops` and `--calibrate`: the flip graph computes the mean of the TensorFlow.js logits
+ * of each image and its mirror, the crops graph that of its ten views (lite, with and without the
+ * LSTM head); the calibrated graph's
  * probabilities are softmax(logits / T) with raw logits; the temperature fit recovers a known
  * temperature; `amft export --tta auto --calibrate --val-data ... --card ...` decides on the
  * data, records it in metadata.json and the model card, and writes tfjs/.
@@ -44,44 +45,8 @@ function tfjsFlipMean(model: tf.LayersModel, x: tf.Tensor, lstm: boolean): { log
   });
 }
 
-for (const lstm of [false, true]) {
-  t.test(`flip TTA in the graph: lite${lstm ? '+lstm' : ''} matches the mean of the tfjs predictions`, async (t) => {
-    const cfg = smallConfig('lite', lstm);
-    const model = buildModel(cfg);
-    randomizeWeights(model, 77, randomInput(cfg, 2, lstm ? 2 : undefined, 7));
-    const flip = exportToOnnx(model, cfg, { tta: 'flip', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
-    const plain = exportToOnnx(model, cfg, { metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
-    for (const [what, problems] of Object.entries(structureProblems(flip.bytes))) t.same(problems, [], what);
-    t.equal(flip.metadata.tta, 'flip');
-    t.equal(plain.metadata.tta, 'none');
-    t.ok(flip.report.ops.Slice >= 1 && flip.report.ops.Split >= 1, `mirror and split are in the graph (${JSON.stringify(flip.report.ops)})`);
-    const sFlip = await openSession(flip.bytes);
-    const sPlain = await openSession(plain.bytes);
-    const input = lstm ? IO_NAMES.sequenceInput : IO_NAMES.input;
-    for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
-      const x = randomInput(cfg, shape[0], shape[1], 11 + shape[0]);
-      const got = await runSession(sFlip, input, x);
-      const want = tfjsFlipMean(model, x, lstm);
-      const d = maxAbsDiff(got.logits.data, want.logits);
-      t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
-      t.same(got.logits.dims, [shape[0], K]);
-      t.ok(maxAbsDiff(got.probabilities.data, softmaxRows(got.logits.data, K)) <= PROBABILITY_TOLERANCE, 'probabilities = softmax(logits)');
-      if (lstm) {
-        t.same(got.frame_logits.dims, [shape[0], shape[1], K]);
-        t.ok(maxAbsDiff(got.frame_logits.data, want.frameLogits!) <= TTA_LOGIT_TOLERANCE, 'frame logits are averaged too');
-      }
-      const p = await runSession(sPlain, input, x);
-      t.ok(maxAbsDiff(p.logits.data, got.logits.data) > 1e-3, 'the flip graph differs from the plain one (the test could fail)');
-      x.dispose();
-    }
-    await sFlip.release();
-    await sPlain.release();
-    model.dispose();
-  });
-}
-
 /** tfjs reference of `crops`: the image and its four corner crops (resized back, half-pixel centres), each with its mirror; logits averaged. */
-function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor): { logits: Float32Array; frameLogits?: Float32Array } {
+function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor, _lstm: boolean): { logits: Float32Array; frameLogits?: Float32Array } {
   return tf.tidy(() => {
     const shape = x.shape;
     const [h, w, c] = shape.slice(-3);
@@ -97,38 +62,49 @@ function tfjsCropsMean(model: tf.LayersModel, x: tf.Tensor): { logits: Float32Ar
   });
 }
 
-for (const lstm of [false, true]) {
-  t.test(`crops TTA in the graph: lite${lstm ? '+lstm' : ''} matches the mean of the tfjs predictions of the ten views`, async (t) => {
-    const cfg = smallConfig('lite', lstm);
-    const model = buildModel(cfg);
-    randomizeWeights(model, 78, randomInput(cfg, 2, lstm ? 2 : undefined, 7));
-    const crops = exportToOnnx(model, cfg, { tta: 'crops', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
-    const flip = exportToOnnx(model, cfg, { tta: 'flip', metadata: { createdAt: '2025-01-01T00:00:00.000Z' } });
-    for (const [what, problems] of Object.entries(structureProblems(crops.bytes))) t.same(problems, [], what);
-    t.equal(crops.metadata.tta, 'crops');
-    t.equal(crops.report.ops.Resize, 4, 'four corner crops resized back');
-    const sCrops = await openSession(crops.bytes);
-    const sFlip = await openSession(flip.bytes);
-    const input = lstm ? IO_NAMES.sequenceInput : IO_NAMES.input;
-    for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
-      const x = randomInput(cfg, shape[0], shape[1], 21 + shape[0]);
-      const got = await runSession(sCrops, input, x);
-      const want = tfjsCropsMean(model, x);
-      const d = maxAbsDiff(got.logits.data, want.logits);
-      t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
-      t.same(got.logits.dims, [shape[0], K]);
-      if (lstm) {
-        t.same(got.frame_logits.dims, [shape[0], shape[1], K]);
-        t.ok(maxAbsDiff(got.frame_logits.data, want.frameLogits!) <= TTA_LOGIT_TOLERANCE, 'frame logits are averaged too');
+/** Each TTA graph against its tfjs reference, and against another graph (so the comparison could fail). */
+const TTA_CASES = [
+  { tta: 'flip', reference: tfjsFlipMean, other: 'none', seed: 77, ops: (r: Record<string, number>) => r.Slice >= 1 && r.Split >= 1, opsWhat: 'mirror and split are in the graph' },
+  { tta: 'crops', reference: tfjsCropsMean, other: 'flip', seed: 78, ops: (r: Record<string, number>) => r.Resize === 4, opsWhat: 'four corner crops resized back' },
+] as const;
+
+for (const c of TTA_CASES) {
+  for (const lstm of [false, true]) {
+    t.test(`${c.tta} TTA in the graph: lite${lstm ? '+lstm' : ''} matches the mean of the tfjs predictions of its views`, async (t) => {
+      const cfg = smallConfig('lite', lstm);
+      const model = buildModel(cfg);
+      randomizeWeights(model, c.seed, randomInput(cfg, 2, lstm ? 2 : undefined, 7));
+      const created = { metadata: { createdAt: '2025-01-01T00:00:00.000Z' } };
+      const graph = exportToOnnx(model, cfg, { ...created, tta: c.tta });
+      const other = exportToOnnx(model, cfg, { ...created, tta: c.other });
+      for (const [what, problems] of Object.entries(structureProblems(graph.bytes))) t.same(problems, [], what);
+      t.equal(graph.metadata.tta, c.tta);
+      t.equal(other.metadata.tta, c.other);
+      t.ok(c.ops(graph.report.ops), `${c.opsWhat} (${JSON.stringify(graph.report.ops)})`);
+      const sGraph = await openSession(graph.bytes);
+      const sOther = await openSession(other.bytes);
+      const input = lstm ? IO_NAMES.sequenceInput : IO_NAMES.input;
+      for (const shape of lstm ? [[1, 1], [3, 2]] : [[1], [4]]) {
+        const x = randomInput(cfg, shape[0], shape[1], 11 + shape[0]);
+        const got = await runSession(sGraph, input, x);
+        const want = c.reference(model, x, lstm);
+        const d = maxAbsDiff(got.logits.data, want.logits);
+        t.ok(d <= TTA_LOGIT_TOLERANCE, `[${shape}] max |Δlogits| ${d.toExponential(2)} <= ${TTA_LOGIT_TOLERANCE}`);
+        t.same(got.logits.dims, [shape[0], K]);
+        t.ok(maxAbsDiff(got.probabilities.data, softmaxRows(got.logits.data, K)) <= PROBABILITY_TOLERANCE, 'probabilities = softmax(logits)');
+        if (lstm) {
+          t.same(got.frame_logits.dims, [shape[0], shape[1], K]);
+          t.ok(maxAbsDiff(got.frame_logits.data, want.frameLogits!) <= TTA_LOGIT_TOLERANCE, 'frame logits are averaged too');
+        }
+        const o = await runSession(sOther, input, x);
+        t.ok(maxAbsDiff(o.logits.data, got.logits.data) > 1e-3, `the ${c.tta} graph differs from the ${c.other} one (the test could fail)`);
+        x.dispose();
       }
-      const f = await runSession(sFlip, input, x);
-      t.ok(maxAbsDiff(f.logits.data, got.logits.data) > 1e-3, 'the crops graph differs from the flip one (the test could fail)');
-      x.dispose();
-    }
-    await sCrops.release();
-    await sFlip.release();
-    model.dispose();
-  });
+      await sGraph.release();
+      await sOther.release();
+      model.dispose();
+    });
+  }
 }
 
 t.test('corner crops: 11/12 of each side at the four corners', async (t) => {
