@@ -14,6 +14,7 @@ import { loadTrainerCheckpoint } from '../trainer/src/export/checkpoint-loader.j
 import { prepareValSet, type ValSet } from '../trainer/src/export/onnx-val.js';
 import { tuneExport, type GraphMeasure } from '../trainer/src/export/tune-export.js';
 import { quietTensorflow } from '../trainer/src/tfjs-quiet.js';
+import { keptEpochs } from '../trainer/src/train/finish-epoch.js';
 
 const flags = benchFlags(
   z.object({
@@ -28,11 +29,7 @@ const flags = benchFlags(
 function runCheckpoints(run: string): string[] {
   const dir = join(run, 'checkpoints');
   if (!existsSync(dir)) throw new Error(`--run ${run}: no checkpoints directory`);
-  const epochs = readdirSync(dir)
-    .map((name) => /^epoch-(\d+)$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .sort((a, b) => Number(a[1]) - Number(b[1]))
-    .map((m) => join(dir, m[0]));
+  const epochs = keptEpochs(readdirSync(dir)).map((e) => join(dir, e.name));
   return [...(existsSync(join(dir, 'best')) ? [join(dir, 'best')] : []), ...epochs];
 }
 const checkpoints = [...(flags.run ? runCheckpoints(flags.run) : []), ...flags.checkpoints];

@@ -68,11 +68,23 @@ export async function finishEpoch(
 /** The checkpoint directory name of the weights kept at the end of epoch `n` (1-based). */
 export const epochCheckpointName = (n: number) => `epoch-${n}`;
 
+/**
+ * The kept epochs in a checkpoints directory, in epoch order: `epoch-<n>`, and with `partial` also
+ * the `.old` / `.tmp-<pid>` leftovers of an interrupted save (saveCheckpoint).
+ */
+export function keptEpochs(names: string[], partial = false): Array<{ epoch: number; name: string }> {
+  const re = partial ? /^epoch-(\d+)(\.old|\.tmp-\d+)?$/ : /^epoch-(\d+)$/;
+  return names
+    .map((name) => ({ m: re.exec(name), name }))
+    .filter((e): e is { m: RegExpExecArray; name: string } => e.m !== null)
+    .map(({ m, name }) => ({ epoch: Number(m[1]), name }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
 /** Saves checkpoints/epoch-<n> (weights only) and deletes the kept epochs older than the last `keep`. */
 async function keepEpoch(checkpoints: string, n: number, keep: number, save: (dir: string, withOptimizer: boolean) => Promise<void>): Promise<void> {
   await save(join(checkpoints, epochCheckpointName(n)), false);
-  for (const name of await readdir(checkpoints)) {
-    const m = /^epoch-(\d+)(\.old|\.tmp-\d+)?$/.exec(name);
-    if (m && Number(m[1]) <= n - keep) await rm(join(checkpoints, name), { recursive: true, force: true });
+  for (const { epoch, name } of keptEpochs(await readdir(checkpoints), true)) {
+    if (epoch <= n - keep) await rm(join(checkpoints, name), { recursive: true, force: true });
   }
 }
